@@ -1,0 +1,47 @@
+"""Models by name, in the manner of torchvision's `get_model` / `list_models`."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from torch import nn
+
+from audit.errors import UserInputError
+from models.cifar_cnn import cifar_cnn
+from models.lenet import lenet5
+from models.mlp import mlp
+from models.perceptron import perceptron
+from models.resnet import resnet18
+
+_BUILDERS: dict[str, tuple[Callable[..., nn.Module], str, bool]] = {
+    # name: (builder, one-line description, needs image input)
+    "perceptron": (perceptron, "one linear layer (Rosenblatt 1958)", False),
+    "mlp": (mlp, "multi-layer perceptron; widths, activation (relu/sigmoid/tanh), dropout", False),
+    "lenet5": (lenet5, "LeNet-5 (LeCun et al. 1998), for 28x28 and 32x32 images", True),
+    "cifar_cnn": (cifar_cnn, "the course CIFAR-10 CNN: 3 conv-conv-pool blocks + FC head", True),
+    "resnet18": (resnet18, "torchvision ResNet-18 from scratch, for larger images", True),
+}
+
+
+def list_models() -> list[str]:
+    return sorted(_BUILDERS)
+
+
+def describe_model(name: str) -> str:
+    return _check(name)[1]
+
+
+def get_model(name: str, input_shape: tuple[int, ...], num_classes: int, **options: Any) -> nn.Module:
+    """Build model ``name`` for inputs of ``input_shape`` (without the batch dimension)."""
+    builder, _, needs_image = _check(name)
+    if needs_image and len(input_shape) != 3:
+        raise UserInputError(
+            f"model {name!r} needs image inputs (channels, height, width); this dataset gives "
+            f"feature vectors of shape {tuple(input_shape)}: use 'mlp' or 'perceptron'.")
+    return builder(tuple(input_shape), num_classes, **options)
+
+
+def _check(name: str):
+    if name not in _BUILDERS:
+        raise UserInputError(f"unknown model {name!r}; choose one of: {', '.join(list_models())}.")
+    return _BUILDERS[name]
