@@ -130,6 +130,13 @@ class RunWriter:
         plt.close(fig)
         return out
 
+    def write_model(self, model: Any) -> Path:
+        """Save the state_dict only: loading it needs no pickle (torch.load(weights_only=True))."""
+        import torch
+
+        state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+        return atomic_write(self.path / "model.pt", lambda p: torch.save(state, p))
+
     def write_audit(self, result: AuditResult) -> None:
         """Write an audit's tables, figures and findings, and remember them for the manifest."""
         name = result.name
