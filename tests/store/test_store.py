@@ -1,0 +1,113 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+from audit.errors import UserInputError
+from audit.results import AuditResult, Finding
+from audit.store import Run, RunWriter, atomic_write, list_runs, require_complete
+
+
+def _result():
+    return AuditResult(
+        name="fairness",
+        tables={"by_group": pd.DataFrame({"group": ["a", "b"], "error_rate": [0.1, 0.3]})},
+        findings=[Finding("{group} has {ratio} times the error rate", {"group": "b", "ratio": 3.0},
+                          "alert")],
+        summary={"worst_group": "b", "worst_group_error": 0.3},
+    )
+
+
+def test_complete_run_round_trips(tmp_path):
+    writer = RunWriter.create(tmp_path, "LeNet5 on shades", {"seed": 3, "data": {"name": "x"}})
+    writer.write_audit(_result())
+    writer.finish({"metrics": {"test_accuracy": 0.97}})
+
+    run = Run.open(writer.path)
+    assert run.status == "complete" and run.problem is None
+    assert run.name.endswith("-lenet5-on-shades")
+    assert run.config == {"seed": 3, "data": {"name": "x"}}
+    assert run.manifest["metrics"]["test_accuracy"] == 0.97
+    assert run.table("fairness", "by_group")["error_rate"].tolist() == [0.1, 0.3]
+    [finding] = run.findings("fairness")
+    assert finding.text == "b has 3 times the error rate" and finding.severity == "alert"
+    assert run.audits["fairness"]["summary"]["worst_group"] == "b"
+
+
+def test_run_without_manifest_is_incomplete_never_a_result(tmp_path):
+    writer = RunWriter.create(tmp_path, "x", {"seed": 0})
+    writer.write_audit(_result())  # tables exist, but no manifest yet
+    run = Run.open(writer.path)
+    assert run.status == "incomplete"
+    assert run.manifest == {} and run.audits == {}
+    with pytest.raises(UserInputError, match="not a complete run"):
+        require_complete(writer.path)
+
+
+def test_corrupt_manifest_is_reported_not_raised(tmp_path):
+    writer = RunWriter.create(tmp_path, "x", {})
+    (writer.path / "manifest.json").write_text("{ not json")
+    run = Run.open(writer.path)
+    assert run.status == "corrupt"
+    assert "cannot be read" in run.problem
+
+
+def test_failed_write_leaves_neither_file_nor_temporary(tmp_path):
+    target = tmp_path / "manifest.json"
+
+    def half_write(path):
+        path.write_text('{"status": "comp')
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        atomic_write(target, half_write)
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_process_killed_while_writing_the_manifest_leaves_no_manifest(tmp_path):
+    # A real SIGKILL in the middle of writing: the rename never happens.
+    script = textwrap.dedent(f"""
+        import os, signal
+        from audit.store import RunWriter, atomic_write
+        writer = RunWriter.create({str(tmp_path)!r}, "killed", {{}})
+        def write(path):
+            path.write_text('{{"status": "complete", "audits": ')
+            os.kill(os.getpid(), signal.SIGKILL)
+        atomic_write(writer.path / "manifest.json", write)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script])
+    assert proc.returncode == -signal.SIGKILL
+    [run] = list_runs(tmp_path)
+    assert not (run.path / "manifest.json").exists()
+    assert run.status == "incomplete"
+
+
+def test_list_runs_newest_first_and_ignores_other_folders(tmp_path):
+    (tmp_path / "not-a-run").mkdir()
+    first = RunWriter.create(tmp_path, "a", {})
+    first.finish({})
+    second = RunWriter.create(tmp_path, "a", {})
+    assert second.path != first.path  # same second, same slug: never overwritten
+    runs = list_runs(tmp_path)
+    assert [r.path for r in runs] == sorted([first.path, second.path], key=lambda p: p.name, reverse=True)
+
+
+def test_open_rejects_a_folder_that_is_not_a_run(tmp_path):
+    with pytest.raises(UserInputError, match="not a run directory"):
+        Run.open(tmp_path)
+    with pytest.raises(UserInputError, match="not a directory"):
+        Run.open(tmp_path / "missing")
+
+
+def test_manifest_records_versions_and_schema(tmp_path):
+    writer = RunWriter.create(tmp_path, "x", {})
+    writer.finish({"kind": "trained"})
+    data = json.loads((writer.path / "manifest.json").read_text())
+    assert data["schema_version"] == 1
+    assert "torch" in data["versions"] and "python" in data["versions"]
