@@ -1,0 +1,79 @@
+"""The nnaudit dashboard: explore and compare the runs of one folder.
+
+    streamlit run dashboards/app.py -- --runs RUNS_DIR
+    nnaudit dashboard RUNS_DIR --port 8501
+
+The folder is fixed when the server starts (``--runs``, else ``$NNAUDIT_RUNS``, else ``runs``);
+the browser only chooses runs by name among those in it. ``?page=fairness&run=NAME`` in the URL
+opens a page on given runs (links and screenshots).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+from audit.store import Run
+from dashboards import (data, page_compare, page_energy, page_fairness, page_generalization,
+                        page_interpretability, page_runs)
+from dashboards.text import LANGUAGE_NAMES, LANGUAGES, translator
+from dashboards.widgets import PageContext
+
+PAGES = {
+    "runs": ("Runs", page_runs.render),
+    "fairness": ("Fairness", page_fairness.render),
+    "generalization": ("Generalization", page_generalization.render),
+    "interpretability": ("Interpretability", page_interpretability.render),
+    "energy": ("Energy", page_energy.render),
+    "compare": ("Compare", page_compare.render),
+}
+
+
+def runs_root(argv: list[str]) -> Path:
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--runs", default=os.environ.get("NNAUDIT_RUNS", "runs"))
+    args, _ = parser.parse_known_args(argv)
+    return Path(args.runs).resolve()
+
+
+def _from_url(key: str, options: list[str], many: bool = False):
+    """A starting value from the URL, only if it is one of the options (never a path)."""
+    values = [v for v in st.query_params.get_all(key) if v in options]
+    return values[:2] if many else (values[0] if values else None)
+
+
+def sidebar(root: Path) -> tuple[str, str, list[Run]]:
+    lang = st.sidebar.selectbox("Language / Langue", LANGUAGES, format_func=LANGUAGE_NAMES.get,
+                                index=LANGUAGES.index(_from_url("lang", list(LANGUAGES)) or "en"),
+                                key="lang")
+    t = translator(lang)
+    pages = list(PAGES)
+    page = st.sidebar.radio(t("Page"), pages, format_func=lambda p: t(PAGES[p][0]),
+                            index=pages.index(_from_url("page", pages) or "runs"), key="page")
+    table = data.runs_table(root)
+    openable = table[table["status"].isin(["complete", "failed"])]["run"].tolist()
+    default = (_from_url("run", openable, many=True)
+               or table[table["status"] == "complete"]["run"].tolist()[:1])
+    names = st.sidebar.multiselect(t("Runs to open (one or two)"), openable, default=default,
+                                   max_selections=2, key="selected_runs")
+    st.sidebar.caption(t("Folder") + f": {root.name} · {len(table)} " + t("runs"))
+    st.query_params.update({"page": page, "lang": lang})
+    st.query_params["run"] = names
+    return lang, page, [data.open_run(root, n) for n in names]
+
+
+def main() -> None:
+    st.set_page_config(page_title="nnaudit", page_icon="⚖️", layout="wide")
+    root = runs_root(sys.argv[1:])
+    if not root.is_dir():
+        st.error(f"{root} is not a folder of runs. Start the dashboard with --runs RUNS_DIR.")
+        return
+    lang, page, selected = sidebar(root)
+    PAGES[page][1](PageContext(root=root, lang=lang, t=translator(lang), selected=selected))
+
+
+main()

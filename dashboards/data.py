@@ -1,0 +1,170 @@
+"""Cached, confined reads of a folder of run directories for the dashboard.
+
+Every read goes through `audit.store`; runs are chosen by name among `list_runs(root)`, never by
+a path typed in the browser, and every file a manifest points to must resolve inside its run
+directory (a hand-edited manifest cannot make the app read ``../../etc/passwd``). Cache keys are
+the run's path and its manifest's modification time, so a run that finishes or is rewritten is
+read again while the other 99 come from the cache.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from audit.results import Finding
+from audit.store import MANIFEST, Run, iter_run_dirs
+
+# The headline columns of the Runs page, all read from the manifest alone (no parquet).
+HEADLINE = (
+    ("accuracy", ("metrics", "test_accuracy")),
+    ("worst_group_error", ("audits", "fairness", "summary", "worst_group_error")),
+    ("total_kwh", ("audits", "energy", "summary", "total_kwh")),
+)
+
+
+def manifest_mtime(run_dir: Path) -> float:
+    """The cache key of a run: changes when its manifest is written (or appears)."""
+    try:
+        return (run_dir / MANIFEST).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def run_dirs(root: Path) -> dict[str, float]:
+    """Run name -> manifest mtime for every run directly under ``root``, newest first."""
+    return {p.name: manifest_mtime(p) for p in sorted(iter_run_dirs(root), reverse=True)}
+
+
+def open_run(root: Path, name: str) -> Run:
+    """The run called ``name`` under ``root``; KeyError for any other name."""
+    if name not in run_dirs(root):
+        raise KeyError(f"no run named {name!r} under {root}")
+    return Run(Path(root) / name)
+
+
+def _dig(data: Any, keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def run_row(run_dir: str, mtime: float) -> dict[str, Any]:
+    """One row of the Runs page, from the manifest only."""
+    run = Run(Path(run_dir))
+    manifest = run.manifest
+    row: dict[str, Any] = {
+        "run": run.name,
+        "status": run.status,
+        "notice": run.problem or "",
+        "date": manifest.get("created_at") or manifest.get("finished_at") or "",
+        "dataset": _dig(manifest, ("dataset", "name")) or "",
+        "model": _dig(manifest, ("model", "name")) or "",
+        "kind": manifest.get("kind", ""),
+    }
+    for column, keys in HEADLINE:
+        value = _dig(manifest, keys)
+        row[column] = float(value) if isinstance(value, (int, float)) else None
+    row["audits"] = ", ".join(sorted(n for n, a in run.audits.items()
+                                     if isinstance(a, dict) and a.get("status") == "complete"))
+    return row
+
+
+def runs_table(root: Path) -> pd.DataFrame:
+    """The Runs page's table: one row per run directory, newest first."""
+    rows = [run_row(str(Path(root) / name), mtime) for name, mtime in run_dirs(root).items()]
+    columns = ["run", "status", "notice", "date", "dataset", "model", "kind",
+               *(c for c, _ in HEADLINE), "audits"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _inside(run: Run, rel: str) -> Path:
+    """``run.path / rel``, refused unless it stays inside the run directory."""
+    path = (run.path / rel).resolve()
+    if not path.is_relative_to(run.path.resolve()):
+        raise PermissionError(f"{rel} points outside run {run.name}")
+    return path
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def audit_tables(run_dir: str, mtime: float, audit: str) -> dict[str, pd.DataFrame]:
+    """Every table of one audit that can be read; unreadable ones are left out."""
+    run = Run(Path(run_dir))
+    tables = {}
+    for name, rel in run.audits.get(audit, {}).get("tables", {}).items():
+        try:
+            _inside(run, rel)
+            tables[name] = run.table(audit, name)
+        except (OSError, ValueError, KeyError, PermissionError):
+            continue
+    return tables
+
+
+def audit_figures(run: Run, audit: str) -> dict[str, Path]:
+    """Figure name -> PNG path, only those inside the run directory."""
+    figures = {}
+    for name, path in run.figures(audit).items():
+        try:
+            figures[name] = _inside(run, str(path.relative_to(run.path)))
+        except (ValueError, PermissionError):
+            continue
+    return figures
+
+
+def findings(run: Run, audit: str) -> list[Finding]:
+    try:
+        return run.findings(audit)
+    except (KeyError, TypeError, AttributeError):
+        return []
+
+
+@st.cache_data(show_spinner=False, max_entries=20)
+def predictions(run_dir: str, mtime: float) -> pd.DataFrame | None:
+    try:
+        return Run(Path(run_dir)).predictions()
+    except (OSError, ValueError):
+        return None
+
+
+def report_files(run: Run) -> dict[str, Path]:
+    """report.html / report.pdf of a run, when present."""
+    return {ext: run.path / f"report.{ext}" for ext in ("html", "pdf")
+            if (run.path / f"report.{ext}").is_file()}
+
+
+def score_classes(preds: pd.DataFrame) -> list[str]:
+    """Class names that have a ``score_<class>`` column in predictions.parquet."""
+    return [c[len("score_"):] for c in preds.columns if c.startswith("score_")]
+
+
+def sensitive_columns(preds: pd.DataFrame) -> list[str]:
+    """The sensitive-attribute columns of predictions.parquet (everything that is not a score)."""
+    fixed = {"y_true", "y_pred", "label", "prediction"}
+    return [c for c in preds.columns if c not in fixed and not c.startswith("score_")]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def fairness_at_threshold(run_dir: str, mtime: float, positive: str, threshold: float,
+                          min_group_size: int, n_boot: int = 200) -> dict[str, Any]:
+    """The fairness audit recomputed from the stored predictions at another threshold.
+
+    The decision becomes ``score_<positive> >= threshold`` (one-vs-rest for multi-class runs);
+    the audit itself is `audit.fairness.fairness_audit`, not a copy of it.
+    """
+    from audit.fairness import fairness_audit
+
+    preds = Run(Path(run_dir)).predictions()
+    classes = score_classes(preds)
+    result = fairness_audit(
+        preds["label"].astype(str).to_numpy(), preds["prediction"].astype(str).to_numpy(),
+        preds[sensitive_columns(preds)].astype(str),
+        scores=preds[[f"score_{c}" for c in classes]].to_numpy(), classes=classes,
+        positive=positive, threshold=threshold, min_group_size=min_group_size,
+        n_boot=n_boot, seed=0)
+    return {"tables": result.tables, "findings": result.findings, "summary": result.summary}

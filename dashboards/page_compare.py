@@ -1,0 +1,69 @@
+"""Compare: two runs side by side, every headline number of both and its difference (B - A)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from audit.store import Run
+from dashboards.widgets import PageContext, run_header, show_table
+
+
+def headline(run: Run) -> dict[str, float]:
+    """Test metrics and every numeric summary value of every audit, as ``audit.key``."""
+    numbers: dict[str, float] = {}
+    for key, value in (run.manifest.get("metrics") or {}).items():
+        if _is_number(value):
+            numbers[key] = float(value)
+    for audit, info in run.audits.items():
+        for key, value in ((info or {}).get("summary") or {}).items():
+            if _is_number(value):
+                numbers[f"{audit}.{key}"] = float(value)
+    return numbers
+
+
+def comparison_table(a: Run, b: Run) -> pd.DataFrame:
+    left, right = headline(a), headline(b)
+    keys = list(dict.fromkeys([*left, *right]))
+    return pd.DataFrame({
+        "metric": keys,
+        "A": [left.get(k) for k in keys],
+        "B": [right.get(k) for k in keys],
+        "difference": [right[k] - left[k] if k in left and k in right else None for k in keys],
+    })
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def render(ctx: PageContext) -> None:
+    t = ctx.t
+    st.header(t("Compare"))
+    if len(ctx.selected) != 2:
+        st.info(t("Select two runs in the sidebar to compare them."))
+        return
+    a, b = ctx.selected
+    cols = st.columns(2)
+    for col, label, run in ((cols[0], "A", a), (cols[1], "B", b)):
+        with col:
+            st.markdown(f"**{label}**")
+            run_header(ctx, run)
+            st.caption(" · ".join(str(x) for x in (
+                (run.manifest.get("dataset") or {}).get("name"),
+                (run.manifest.get("model") or {}).get("name"), run.manifest.get("created_at"))
+                if x))
+    table = comparison_table(a, b)
+    if table.empty:
+        st.info(t("These runs have no headline numbers to compare."))
+        return
+    main = table[table["metric"].isin(["test_accuracy", "fairness.worst_group_error",
+                                       "energy.total_kwh"])]
+    for col, row in zip(st.columns(max(len(main), 1)), main.itertuples()):
+        col.metric(t(row.metric), ctx.number(row.B),
+                   delta=None if row.difference is None else ctx.number(row.difference),
+                   delta_color="off")
+    show_table(ctx, table.rename(columns={"metric": t("metric"), "difference": t("difference")}),
+               "comparison", b)

@@ -1,0 +1,175 @@
+"""Fairness: the subgroup table with intervals, per attribute or intersection and metric; the
+table recomputed live at another decision threshold from the stored predictions; bar charts with
+error bars, the intersection heatmap, the flagged small groups and the findings.
+"""
+
+from __future__ import annotations
+
+import re
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboards import data
+from dashboards.widgets import (PageContext, audit_section, first_column, first_run,
+                                interval_metrics, run_header, show_findings, show_table)
+
+ATTRIBUTE_COLUMNS = ("attribute", "attributes", "intersection", "feature", "sensitive")
+GROUP_COLUMNS = ("group", "subgroup", "value", "level")
+COUNT_COLUMNS = ("n", "count", "size")
+FLAG_COLUMNS = ("small", "flagged", "too_small", "small_group", "insufficient")
+# How an intersection is named: "tone x thickness", "race × sex", "race & sex".
+INTERSECTION = re.compile(r"\s+(?:x|×|&|\*)\s+|\s*[|/]\s*")
+BY_GROUP = "by_group"
+
+
+def render(ctx: PageContext) -> None:
+    t = ctx.t
+    st.header(t("Fairness"))
+    run = first_run(ctx)
+    if run is None:
+        return
+    run_header(ctx, run)
+    info = run.audits.get("fairness", {})
+    if info.get("status") != "complete":
+        audit_section(ctx, run, "fairness")
+        return
+    protocol = info.get("protocol", {}) or {}
+    min_group_size = int(protocol.get("min_group_size", 30) or 30)
+    tables = data.audit_tables(str(run.path), ctx.mtime(run), "fairness")
+    table = tables.get(BY_GROUP)
+    findings = data.findings(run, "fairness")
+
+    live = _live_controls(ctx, run, protocol)
+    if live is not None:
+        threshold, positive = live
+        try:
+            result = data.fairness_at_threshold(str(run.path), ctx.mtime(run), positive,
+                                                threshold, min_group_size)
+        except Exception as exc:  # the audit rejects bad input with a message worth showing
+            st.error(f"{t('The table could not be recomputed:')} {exc}")
+        else:
+            table = result["tables"].get(BY_GROUP, table)
+            findings = result["findings"]
+            st.caption(t("Recomputed from predictions.parquet at threshold")
+                       + f" {ctx.number(threshold)} ({t('positive class')}: {positive}).")
+
+    show_findings(ctx, findings)
+    if table is None or table.empty:
+        st.info(t("This run has no subgroup table."))
+    else:
+        _subgroup_view(ctx, run, table, min_group_size)
+
+    st.markdown("### " + t("All fairness tables and figures"))
+    audit_section(ctx, run, "fairness", with_findings=False)
+
+
+def _live_controls(ctx: PageContext, run, protocol: dict) -> tuple[float, str] | None:
+    """Positive class and threshold widgets, when the predictions carry scores."""
+    preds = data.predictions(str(run.path), ctx.mtime(run))
+    classes = data.score_classes(preds) if preds is not None else []
+    if len(classes) < 2:
+        return None
+    t = ctx.t
+    if not st.toggle(t("Recompute at another decision threshold"), key="fairness_live"):
+        return None
+    stored = str(protocol.get("positive") or "")
+    cols = st.columns(2)
+    positive = cols[0].selectbox(t("Positive class"), classes,
+                                 index=classes.index(stored) if stored in classes else len(classes) - 1,
+                                 key="fairness_positive")
+    threshold = cols[1].slider(t("Decision threshold"), 0.0, 1.0,
+                               float(protocol.get("threshold", 0.5) or 0.5), 0.01,
+                               key="fairness_threshold")
+    return threshold, positive
+
+
+def _subgroup_view(ctx: PageContext, run, table: pd.DataFrame, min_group_size: int) -> None:
+    t = ctx.t
+    attribute_col = first_column(table, ATTRIBUTE_COLUMNS)
+    group_col = first_column(table, GROUP_COLUMNS) or table.columns[0]
+    metrics = interval_metrics(table)
+    if not metrics:
+        metrics = {c: None for c in table.columns
+                   if pd.api.types.is_float_dtype(table[c])}
+
+    cols = st.columns(2)
+    view = table
+    if attribute_col is not None:
+        attributes = list(dict.fromkeys(table[attribute_col].astype(str)))
+        attribute = cols[0].selectbox(t("Attribute or intersection"), attributes,
+                                      key="fairness_attribute")
+        view = table[table[attribute_col].astype(str) == attribute]
+    if not metrics:
+        show_table(ctx, view, "fairness-by_group", run)
+        return
+    names = list(metrics)
+    metric = cols[1].selectbox(t("Metric"), names,
+                               index=names.index("error_rate") if "error_rate" in names else 0,
+                               format_func=lambda m: t(m.replace("_", " ")),
+                               key="fairness_metric")
+
+    count_col = first_column(view, COUNT_COLUMNS)
+    flag_col = first_column(view, FLAG_COLUMNS)
+    small = (view[flag_col].astype(bool) if flag_col
+             else view[count_col] < min_group_size if count_col
+             else pd.Series(False, index=view.index))
+
+    interval = metrics[metric]
+    keep = [c for c in (attribute_col, group_col, count_col, metric, *(interval or ()), flag_col)
+            if c is not None]
+    show_table(ctx, view[list(dict.fromkeys(keep))], f"fairness-{metric}", run)
+    st.altair_chart(_bars(view, group_col, metric, interval, small, t), width="stretch")
+
+    if small.any():
+        st.warning(t("Groups too small to rank (n below") + f" {min_group_size}): "
+                   + ", ".join(view.loc[small, group_col].astype(str)))
+
+    heat = _intersection_grid(table, attribute_col, group_col, metric)
+    if heat is not None:
+        st.markdown("#### " + t("Intersection heatmap"))
+        st.altair_chart(_heatmap(heat, metric, t), width="stretch")
+
+
+def _bars(view: pd.DataFrame, group_col: str, metric: str, interval, small: pd.Series, t):
+    frame = view.assign(_small=small.map({True: t("too small"), False: t("ranked")}))
+    base = alt.Chart(frame).encode(y=alt.Y(f"{group_col}:N", sort="-x", title=t(group_col)))
+    bars = base.mark_bar().encode(
+        x=alt.X(f"{metric}:Q", title=t(metric.replace("_", " "))),
+        color=alt.Color("_small:N", title=None,
+                        scale=alt.Scale(domain=[t("ranked"), t("too small")],
+                                        range=["#4c78a8", "#bbbbbb"])),
+        tooltip=[group_col, alt.Tooltip(f"{metric}:Q", format=".3f")])
+    if interval is None:
+        return bars
+    low, high = interval
+    return bars + base.mark_errorbar(ticks=True, color="black").encode(
+        x=alt.X(f"{low}:Q", title=t(metric.replace("_", " "))), x2=f"{high}:Q")
+
+
+def _intersection_grid(table, attribute_col, group_col, metric) -> pd.DataFrame | None:
+    """The first two-attribute intersection as (row, column, value), or None."""
+    if attribute_col is None:
+        return None
+    for attribute, rows in table.groupby(attribute_col, sort=False):
+        parts = INTERSECTION.split(str(attribute))
+        if len(parts) != 2:
+            continue
+        split = rows[group_col].astype(str).str.split(INTERSECTION, regex=True)
+        if not (split.str.len() == 2).all():
+            continue
+        return pd.DataFrame({parts[0]: split.str[0], parts[1]: split.str[1],
+                             metric: rows[metric].to_numpy()}).rename_axis(None)
+    return None
+
+
+def _heatmap(grid: pd.DataFrame, metric: str, t):
+    row, column = grid.columns[:2]
+    base = alt.Chart(grid).encode(x=alt.X(f"{column}:N", title=t(column)),
+                                  y=alt.Y(f"{row}:N", title=t(row)))
+    return base.mark_rect().encode(
+        color=alt.Color(f"{metric}:Q", title=t(metric.replace("_", " ")),
+                        scale=alt.Scale(scheme="orangered")),
+        tooltip=[row, column, alt.Tooltip(f"{metric}:Q", format=".3f")],
+    ) + base.mark_text(baseline="middle").encode(text=alt.Text(f"{metric}:Q", format=".3f"))

@@ -1,0 +1,78 @@
+"""Runs: every run of the folder, its status and headline numbers, filtered and sorted.
+
+Reads manifests only (no parquet), so a folder of 100 runs opens at once.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import data
+from dashboards.widgets import PageContext, run_header
+
+STATUS_MARK = {"complete": "✅", "failed": "❌", "incomplete": "⏳", "corrupt": "⚠️"}
+SORTABLE = ("run", "date", "dataset", "model", "accuracy", "worst_group_error", "total_kwh",
+            "status")
+
+
+def render(ctx: PageContext) -> None:
+    t = ctx.t
+    st.header(t("Runs"))
+    table = data.runs_table(ctx.root)
+    if table.empty:
+        st.info(t("No run directories in this folder yet.") + f" ({ctx.root.name})")
+        return
+
+    broken = table[table["status"] != "complete"]
+    if not broken.empty:
+        st.warning(t("Some runs are not results and show only their notice:") + " "
+                   + "; ".join(f"{r.run} ({t(r.status)})" for r in broken.itertuples()))
+
+    filters = st.columns([2, 2, 2, 3])
+    statuses = filters[0].multiselect(t("Status"), sorted(table["status"].unique()),
+                                      key="filter_status")
+    datasets = filters[1].multiselect(t("Dataset"), sorted(set(table["dataset"]) - {""}),
+                                      key="filter_dataset")
+    models = filters[2].multiselect(t("Model"), sorted(set(table["model"]) - {""}),
+                                    key="filter_model")
+    search = filters[3].text_input(t("Run name contains"), key="filter_text")
+    if statuses:
+        table = table[table["status"].isin(statuses)]
+    if datasets:
+        table = table[table["dataset"].isin(datasets)]
+    if models:
+        table = table[table["model"].isin(models)]
+    if search:
+        table = table[table["run"].str.contains(search, case=False, regex=False)]
+
+    order = st.columns([3, 2])
+    sort_by = order[0].selectbox(t("Sort by"), SORTABLE, index=1, format_func=_label(t),
+                                 key="sort_by")
+    descending = order[1].toggle(t("Descending"), value=True, key="sort_descending")
+    table = table.sort_values(sort_by, ascending=not descending, na_position="last")
+
+    shown = table.assign(status=[f"{STATUS_MARK.get(s, '')} {t(s)}" for s in table["status"]])
+    st.dataframe(
+        shown.rename(columns={c: _label(t)(c) for c in shown.columns}), hide_index=True,
+        column_config={
+            _label(t)("accuracy"): st.column_config.NumberColumn(format="%.4f"),
+            _label(t)("worst_group_error"): st.column_config.NumberColumn(format="%.4f"),
+            _label(t)("total_kwh"): st.column_config.NumberColumn(format="%.6f"),
+        })
+    st.caption(t("Select one or two runs in the sidebar to open them on the other pages."))
+
+    for run in ctx.selected:
+        run_header(ctx, run)
+        row = data.run_row(str(run.path), ctx.mtime(run))
+        cols = st.columns(3)
+        cols[0].metric(t("Test accuracy"), ctx.number(row["accuracy"], "percent"))
+        cols[1].metric(t("Worst-subgroup error"), ctx.number(row["worst_group_error"], "percent"))
+        cols[2].metric(t("Energy (kWh)"), ctx.number(row["total_kwh"]))
+
+
+def _label(t):
+    names = {"run": "Run", "status": "Status", "notice": "Notice", "date": "Date",
+             "dataset": "Dataset", "model": "Model", "kind": "Kind", "accuracy": "Accuracy",
+             "worst_group_error": "Worst-subgroup error", "total_kwh": "Energy (kWh)",
+             "audits": "Audits"}
+    return lambda column: t(names.get(column, column))

@@ -1,0 +1,164 @@
+"""What every page shares: the page context, findings, tables with CSV download, figures, and
+the generic view of an audit, so a table or figure a new audit writes shows up without code here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from audit.store import Run
+from dashboards import data
+from dashboards.text import format_finding, format_number
+
+SEVERITY_BOX = {"alert": st.error, "warning": st.warning, "info": st.info}
+# Confidence-interval column suffixes the audits may use: <metric><low>, <metric><high>.
+INTERVAL_SUFFIXES = (("_low", "_high"), ("_lo", "_hi"), ("_ci_low", "_ci_high"),
+                     ("_lower", "_upper"))
+
+
+@dataclass
+class PageContext:
+    root: Path
+    lang: str
+    t: Callable[[str], str]   # the catalog's translation function
+    selected: list[Run]       # the one or two runs chosen in the sidebar, by name
+
+    def mtime(self, run: Run) -> float:
+        return data.manifest_mtime(run.path)
+
+    def number(self, value: Any, kind: str = "decimal") -> str:
+        """``kind``: decimal, percent (of a fraction) or integer."""
+        if kind == "integer" and value is not None:
+            return format_number(int(value), self.lang)
+        return format_number(value, self.lang, kind)
+
+
+def first_run(ctx: PageContext) -> Run | None:
+    """The run a detail page shows; a hint to pick one when none is selected."""
+    if not ctx.selected:
+        st.info(ctx.t("Select a run in the sidebar."))
+        return None
+    run = ctx.selected[0]
+    if len(ctx.selected) > 1:
+        st.caption(ctx.t("Showing the first selected run; the Compare page shows both."))
+    return run
+
+
+def run_header(ctx: PageContext, run: Run) -> None:
+    """Run name, its notice if it is not a result, and download buttons for its reports."""
+    st.subheader(run.name)
+    if run.problem:
+        st.warning(f"{ctx.t(run.status)}: {run.problem}")
+    files = data.report_files(run)
+    mime = {"html": "text/html", "pdf": "application/pdf"}
+    for col, (ext, path) in zip(st.columns(max(len(files), 1)), files.items()):
+        col.download_button(ctx.t("Download report") + f" ({ext.upper()})", path.read_bytes(),
+                            file_name=f"{run.name}-report.{ext}", mime=mime[ext],
+                            key=f"report-{run.name}-{ext}")
+
+
+def show_findings(ctx: PageContext, findings: list) -> None:
+    for finding in findings:
+        SEVERITY_BOX.get(finding.severity, st.info)(format_finding(finding, ctx.lang))
+
+
+def show_table(ctx: PageContext, df: pd.DataFrame, name: str, run: Run) -> None:
+    """A table with its CSV download button."""
+    st.dataframe(df, hide_index=True)
+    st.download_button(ctx.t("Download CSV"), df.to_csv(index=False).encode(),
+                       file_name=f"{run.name}-{name}.csv", mime="text/csv",
+                       key=f"csv-{run.name}-{name}-{len(df)}")
+
+
+def show_summary(ctx: PageContext, summary: dict[str, Any]) -> None:
+    """The audit's headline numbers as metrics (only scalars)."""
+    items = [(k, v) for k, v in summary.items()
+             if isinstance(v, (int, float, str)) and not isinstance(v, bool)]
+    for i in range(0, len(items), 4):
+        for col, (key, value) in zip(st.columns(4), items[i:i + 4]):
+            shown = ctx.number(value) if isinstance(value, (int, float)) else value
+            col.metric(ctx.t(key.replace("_", " ")), shown)
+
+
+def show_figures(ctx: PageContext, figures: dict[str, Path]) -> None:
+    for name, path in figures.items():
+        st.image(str(path), caption=name.replace("_", " "))
+
+
+def interval_metrics(df: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Metric column -> (low, high) columns of its confidence interval, for those that have one."""
+    found = {}
+    for column in df.columns:
+        for low, high in INTERVAL_SUFFIXES:
+            if f"{column}{low}" in df.columns and f"{column}{high}" in df.columns:
+                found[column] = (f"{column}{low}", f"{column}{high}")
+                break
+    return found
+
+
+def first_column(df: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
+    return next((c for c in candidates if c in df.columns), None)
+
+
+X_COLUMNS = ("epoch", "step", "fraction", "noise", "noise_fraction", "corruption",
+             "fraction_removed", "seed", "layer")
+
+
+def line_chart(df: pd.DataFrame, x: str, y_columns: list[str], t: Callable[[str], str]) -> alt.Chart:
+    long = df[[x, *y_columns]].melt(id_vars=x, var_name="series", value_name="value")
+    return alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X(f"{x}:Q", title=t(x.replace("_", " "))),
+        y=alt.Y("value:Q", title=t("value")),
+        color=alt.Color("series:N", title=None),
+        tooltip=[x, "series", alt.Tooltip("value:Q", format=".3f")])
+
+
+def curve_of(df: pd.DataFrame) -> tuple[str, list[str]] | None:
+    """(x, numeric y columns) when a table reads as curves over epochs, fractions, ..."""
+    x = first_column(df, X_COLUMNS)
+    if x is None or not pd.api.types.is_numeric_dtype(df[x]):
+        return None
+    ys = [c for c in df.columns if c != x and pd.api.types.is_numeric_dtype(df[c])
+          and not pd.api.types.is_bool_dtype(df[c])]
+    if not ys or df[x].nunique() < 2:
+        return None
+    return x, ys
+
+
+def audit_section(ctx: PageContext, run: Run, audit: str, *, with_findings: bool = True,
+                  with_figures: bool = True,
+                  table_filter: Callable[[str, pd.DataFrame], pd.DataFrame] | None = None) -> bool:
+    """Findings, summary, every table (with curves where it has an x axis) and every figure of
+    one audit. Returns False, with a notice, when the audit did not run."""
+    info = run.audits.get(audit)
+    if not isinstance(info, dict) or info.get("status") != "complete":
+        reason = info.get("reason") if isinstance(info, dict) else None
+        st.info(ctx.t("This audit did not run for this run.") + (f" ({reason})" if reason else ""))
+        return False
+    if with_findings:
+        show_findings(ctx, data.findings(run, audit))
+        show_summary(ctx, info.get("summary", {}))
+    for name, df in data.audit_tables(str(run.path), ctx.mtime(run), audit).items():
+        if table_filter is not None:
+            df = table_filter(name, df)
+        with st.expander(ctx.t(name.replace("_", " ")), expanded=True):
+            curve = curve_of(df)
+            if curve is not None and len(df) <= 5000:
+                st.altair_chart(line_chart(df, *curve, ctx.t), width="stretch")
+            show_table(ctx, df, f"{audit}-{name}", run)
+    figures = data.audit_figures(run, audit) if with_figures else {}
+    if figures:
+        st.markdown("#### " + ctx.t("Figures"))
+        show_figures(ctx, figures)
+    return True
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
