@@ -1,0 +1,17 @@
+"""Energy and CO2 audit: what training, each audit and inference cost, measured with CodeCarbon.
+
+``meter = EnergyMeter(country="FRA")``, then ``with meter.phase("training"): ...`` around each
+phase of a run and ``meter.result(predictions_per_day=10_000)`` for the `AuditResult`. Nothing
+else in nnaudit knows about CodeCarbon. Method and limits: docs/energy.md.
+"""
+
+from audit.energy._equivalents import EQUIVALENTS, Equivalent, equivalents_table
+from audit.energy._grid import DEFAULT_COUNTRY, GridLocation, grid_location, known_countries
+from audit.energy._meter import EnergyMeter, PhaseRecord
+from audit.energy._report import energy_result, inference_projection
+
+__all__ = [
+    "DEFAULT_COUNTRY", "EQUIVALENTS", "EnergyMeter", "Equivalent", "GridLocation", "PhaseRecord",
+    "energy_result", "equivalents_table", "grid_location", "inference_projection",
+    "known_countries",
+]
