@@ -1,0 +1,43 @@
+"""Wall time of the whole job: `nnaudit run` (default protocol) and `nnaudit run --full`.
+
+Targets (issue 9): the default run under 5 minutes on 2 CPU cores; --full under 2 minutes on an
+H100. Prints each stage's seconds from the run's manifest, so the slow stage is named.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+
+
+def time_run(protocol: str, device: str) -> dict:
+    from audit.config import load_config
+    from audit.pipeline import run_pipeline
+    from audit.store import Run
+
+    with tempfile.TemporaryDirectory() as out:
+        config = load_config(None, {"out": out, "device": device, "audits.protocol": protocol})
+        start = time.perf_counter()
+        run = Run.open(run_pipeline(config))
+        total = time.perf_counter() - start
+        return {"protocol": protocol, "device": run.manifest["device"], "total_s": round(total, 1),
+                "test_accuracy": run.manifest["metrics"]["test_accuracy"],
+                **{f"{k}_s": v for k, v in run.manifest["timings"].items()}}
+
+
+def main(quick: bool = False) -> list[dict]:
+    import torch
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    rows = [time_run("default", device)]
+    if device == "cuda" and not quick:
+        rows.append(time_run("full", device))
+    for row in rows:
+        print("  ".join(f"{k}={v}" for k, v in row.items()))
+    return rows
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(quick="--quick" in sys.argv)
