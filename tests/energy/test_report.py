@@ -123,3 +123,21 @@ def test_figure_stacks_components_per_phase(meter_with):
     axes = result.figures["energy_by_phase"].axes[0]
     heights = sorted(patch.get_height() for patch in axes.patches)
     assert heights == pytest.approx([500.0, 1000.0, 2000.0])  # Wh
+
+
+def test_result_round_trips_through_the_run_directory(meter_with, tmp_path):
+    from audit.store import Run, RunWriter
+
+    failed = PhaseRecord(phase="audit:saliency", status="failed", reason="CodeCarbon could not "
+                         "start", duration_s=1.0)
+    meter = meter_with([record("training", 1.0, 2.0, 0.5), failed,
+                        record("inference", 0.25, 0.0, 0.25, items=10)])
+    writer = RunWriter.create(tmp_path, "energy", {})
+    writer.write_audit(meter.result())
+    writer.finish({"kind": "trained"})
+    run = Run.open(writer.path)
+    phases = run.table("energy", "phases")
+    assert list(phases["phase"]) == ["training", "audit:saliency", "inference", "total"]
+    assert math.isnan(phases["energy_kwh"].iloc[1]) and phases["reason"].iloc[1].startswith("Code")
+    assert run.audits["energy"]["summary"]["total_kwh"] == pytest.approx(4.0)
+    assert run.findings("energy")[0].params["phases"] == "audit:saliency"
