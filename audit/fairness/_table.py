@@ -1,0 +1,317 @@
+"""The subgroup tables: counts via fairlearn's MetricFrame, intervals, tests, disparities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from fairlearn.metrics import MetricFrame, demographic_parity_difference, equalized_odds_difference
+
+from audit.fairness._inputs import Prepared, prepare
+from audit.fairness._intervals import percentile_interval, proportion_interval, stratified_bootstrap
+from audit.fairness._metrics import (BINARY, CORRECT, CORRECTNESS, WRONG, RateSet, binary_codes,
+                                     delong_auc, disparity_rates, safe_divide)
+from audit.fairness._significance import benjamini_hochberg, two_proportion_test
+
+ALPHA = 0.05
+CONFIDENCE = 0.95
+
+
+@dataclass
+class Strata:
+    """Confusion counts per stratum (one intersection of all sensitive attributes).
+
+    counts: (S, cells); values: (S, A) attribute value indices; row_stratum: (N,).
+    """
+
+    counts: np.ndarray
+    values: np.ndarray
+    row_stratum: np.ndarray
+
+
+@dataclass
+class Grouping:
+    """One way of grouping the rows (an attribute, a pair, the intersection) and its counts."""
+
+    name: str
+    attributes: tuple[int, ...]
+    labels: list[str]
+    counts: np.ndarray           # (G, cells), from MetricFrame
+    stratum_group: np.ndarray    # (S,) group index of each stratum
+
+
+def subgroup_table(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes=None,
+                   positive=None, threshold: float = 0.5, min_group_size: int = 30,
+                   n_boot: int = 1000, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """The fairness tables, without findings or figures (see `fairness_audit` for the arguments).
+
+    Returns ``overall``, ``by_group``, ``disparity``, ``tests``, ``parity`` (binary tables) and
+    ``per_class`` (more than two classes).
+    """
+    data = prepare(y_true, y_pred, groups, scores=scores, classes=classes, positive=positive,
+                   threshold=threshold)
+    return compute_tables(data, min_group_size=min_group_size, n_boot=n_boot, seed=seed)
+
+
+def compute_tables(data: Prepared, *, min_group_size: int, n_boot: int,
+                   seed: int) -> dict[str, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    if data.positive is not None:
+        rate_set = BINARY
+        codes = binary_codes(data.is_positive, data.predicted_positive)
+    else:
+        rate_set = CORRECTNESS
+        codes = np.where(data.y_true == data.y_pred, CORRECT, WRONG)
+    strata = _strata(data, codes, len(rate_set.cells))
+    groupings = [_grouping(data, strata, g, rate_set) for g in data.groupings]
+    boot = stratified_bootstrap(strata.counts, n_boot, rng) if n_boot > 0 else None
+
+    overall = _rate_rows(rate_set, strata.counts.sum(axis=0, keepdims=True))
+    overall.insert(0, "positive", data.classes[data.positive] if data.positive is not None else None)
+    overall.insert(1, "threshold", data.threshold if data.positive_scores is not None else np.nan)
+    by_group = pd.concat([_group_rows(data, strata, g, rate_set, min_group_size)
+                          for g in groupings], ignore_index=True)
+    if data.positive_scores is not None:
+        overall[["auc", "auc_low", "auc_high"]] = [delong_auc(data.is_positive, data.positive_scores)]
+
+    tests = _tests(groupings, rate_set, strata.counts.sum(axis=0))
+    significant = tests.groupby(["attribute", "group"])["significant"].any()
+    by_group["significant"] = [bool(significant.get((a, g), False))
+                               for a, g in zip(by_group["attribute"], by_group["group"])]
+    tables = {"overall": overall, "by_group": by_group,
+              "disparity": _disparity(groupings, by_group, tests, rate_set, boot),
+              "tests": tests}
+    if rate_set is BINARY:
+        tables["parity"] = _parity(groupings, by_group, boot)
+    if len(data.classes) > 2:
+        tables["per_class"] = _per_class(data, strata, groupings, min_group_size)
+    return tables
+
+
+def _strata(data: Prepared, codes: np.ndarray, n_cells: int) -> Strata:
+    dims = [len(v) for v in data.values]
+    flat = np.ravel_multi_index(tuple(data.codes.T), dims)
+    present, row_stratum = np.unique(flat, return_inverse=True)
+    counts = np.bincount(row_stratum * n_cells + codes, minlength=len(present) * n_cells)
+    values = np.stack(np.unravel_index(present, dims), axis=1)
+    return Strata(counts.reshape(len(present), n_cells), values, row_stratum)
+
+
+def _cell_count(cell: int):
+    def count(y_true, y_pred, sample_weight):
+        return float(np.sum(sample_weight[y_true == cell]))
+    count.__name__ = f"count_cell_{cell}"
+    return count
+
+
+def _grouping(data: Prepared, strata: Strata, attributes: tuple[int, ...],
+              rate_set: RateSet) -> Grouping:
+    """Confusion counts per group with fairlearn's MetricFrame.
+
+    MetricFrame sees one row per (stratum, confusion cell) weighted by its count: the same
+    counts as on the raw rows (a test checks it), in milliseconds instead of the seconds
+    MetricFrame needs per million rows.
+    """
+    n_strata, n_cells = strata.counts.shape
+    stratum, cell = np.nonzero(strata.counts)
+    weight = strata.counts[stratum, cell].astype(float)
+    features = pd.DataFrame({data.attributes[a]: np.asarray(data.values[a], dtype=object)[strata.values[stratum, a]]
+                             for a in attributes})
+    names = rate_set.cells
+    frame = MetricFrame(metrics={n: _cell_count(k) for k, n in enumerate(names)},
+                        y_true=cell, y_pred=cell, sensitive_features=features,
+                        sample_params={n: {"sample_weight": weight} for n in names})
+    by_group = frame.by_group.dropna(how="all")
+    labels = [" x ".join(map(str, key if isinstance(key, tuple) else (key,)))
+              for key in by_group.index]
+    stratum_labels = [" x ".join(data.values[a][strata.values[s, a]] for a in attributes)
+                      for s in range(n_strata)]
+    position = {label: i for i, label in enumerate(labels)}
+    return Grouping(name=data.grouping_name(attributes), attributes=attributes, labels=labels,
+                    counts=by_group[list(names)].to_numpy(dtype=np.int64),
+                    stratum_group=np.array([position[s] for s in stratum_labels]))
+
+
+def _rate_rows(rate_set: RateSet, counts: np.ndarray) -> pd.DataFrame:
+    """n, confusion counts, every rate and its Wilson interval, one row per counts row."""
+    n = counts.sum(axis=1)
+    table = {"n": n}
+    table.update({c: counts[:, k] for k, c in enumerate(rate_set.cells)})
+    for name, (num, den) in rate_set.num_den(counts).items():
+        low, high = proportion_interval(num, den, confidence=CONFIDENCE)
+        table[name] = safe_divide(num, den)
+        table[f"{name}_low"] = low
+        table[f"{name}_high"] = high
+    return pd.DataFrame(table)
+
+
+def _group_rows(data: Prepared, strata: Strata, grouping: Grouping, rate_set: RateSet,
+                min_group_size: int) -> pd.DataFrame:
+    rows = _rate_rows(rate_set, grouping.counts)
+    total = strata.counts.sum()
+    rows.insert(0, "attribute", grouping.name)
+    rows.insert(1, "group", grouping.labels)
+    rows.insert(3, "share", rows["n"] / total)
+    rows.insert(4, "small_group", rows["n"] < min_group_size)
+    if data.positive_scores is not None:
+        row_group = grouping.stratum_group[strata.row_stratum]
+        auc = [delong_auc(data.is_positive[row_group == g], data.positive_scores[row_group == g])
+               for g in range(len(grouping.labels))]
+        rows[["auc", "auc_low", "auc_high"]] = np.array(auc, dtype=float).reshape(-1, 3)
+    return rows
+
+
+def _tests(groupings: list[Grouping], rate_set: RateSet, overall: np.ndarray) -> pd.DataFrame:
+    """Each subgroup against the rest of the data, per tested rate, BH-corrected over all."""
+    frames = []
+    for grouping in groupings:
+        rest = overall[None, :] - grouping.counts
+        mine, others = rate_set.num_den(grouping.counts), rate_set.num_den(rest)
+        for metric in rate_set.tested:
+            (k1, n1), (k2, n2) = mine[metric], others[metric]
+            p, test = two_proportion_test(k1, n1, k2, n2)
+            frames.append(pd.DataFrame({
+                "attribute": grouping.name, "group": grouping.labels, "metric": metric,
+                "value": safe_divide(k1, n1), "rest": safe_divide(k2, n2),
+                "p_value": p, "test": test}))
+    tests = pd.concat(frames, ignore_index=True)
+    tests["p_adjusted"] = benjamini_hochberg(tests["p_value"].to_numpy())
+    tests["significant"] = tests["p_adjusted"] < ALPHA
+    return tests
+
+
+def _group_rates(grouping: Grouping, boot: np.ndarray | None, rate_set: RateSet):
+    """Bootstrap rates (n_boot, G) per rate name for one grouping, or None without bootstrap."""
+    if boot is None:
+        return None
+    onehot = np.zeros((len(grouping.stratum_group), len(grouping.labels)))
+    onehot[np.arange(len(grouping.stratum_group)), grouping.stratum_group] = 1
+    counts = np.einsum("bsk,sg->bgk", boot, onehot)
+    return rate_set.rates_from_counts(counts)
+
+
+def _disparity(groupings: list[Grouping], by_group: pd.DataFrame, tests: pd.DataFrame,
+               rate_set: RateSet, boot: np.ndarray | None) -> pd.DataFrame:
+    """Best vs worst ranked subgroup per rate: difference and ratio with bootstrap intervals.
+
+    Only subgroups with at least ``min_group_size`` rows and a defined rate are ranked. The
+    two groups are fixed by the point estimate; the bootstrap then gives the interval of the
+    gap between those two groups. A gap is ``significant`` when its interval excludes 0 and
+    the worst or the best group differs from the rest after Benjamini-Hochberg correction.
+    """
+    significant = tests.set_index(["attribute", "group", "metric"])["significant"]
+    rows = []
+    for grouping in groupings:
+        table = by_group[by_group["attribute"] == grouping.name].reset_index(drop=True)
+        boot_rates = _group_rates(grouping, boot, rate_set)
+        for metric in disparity_rates(rate_set):
+            values = table[metric].to_numpy()
+            ranked = np.flatnonzero(~table["small_group"].to_numpy() & ~np.isnan(values))
+            if len(ranked) < 2:
+                continue
+            higher_better = metric in rate_set.higher_is_better
+            order = ranked[np.argsort(values[ranked], kind="stable")]
+            worst, best = (order[0], order[-1]) if higher_better else (order[-1], order[0])
+            sign = -1.0 if higher_better else 1.0
+            difference = sign * (values[worst] - values[best])
+            high, low = max(values[worst], values[best]), min(values[worst], values[best])
+            ratio = high / low if low > 0 else np.nan
+            diff_ci = ratio_ci = (np.nan, np.nan)
+            if boot_rates is not None:
+                r = boot_rates[metric]
+                diff_ci = percentile_interval(sign * (r[:, worst] - r[:, best]), CONFIDENCE)
+                num, den = (r[:, best], r[:, worst]) if higher_better else (r[:, worst], r[:, best])
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    boot_ratio = num / den
+                if not np.isnan(ratio):
+                    ratio_ci = percentile_interval(boot_ratio, CONFIDENCE)
+            test_metric = rate_set.test_of(metric)
+            group_differs = any(bool(significant.get((grouping.name, table["group"][i], test_metric), False))
+                                for i in (worst, best))
+            rows.append({
+                "attribute": grouping.name, "metric": metric,
+                "worst_group": table["group"][worst], "worst": values[worst],
+                "worst_n": int(table["n"][worst]),
+                "best_group": table["group"][best], "best": values[best],
+                "best_n": int(table["n"][best]),
+                "difference": difference, "difference_low": diff_ci[0], "difference_high": diff_ci[1],
+                "ratio": ratio, "ratio_low": ratio_ci[0], "ratio_high": ratio_ci[1],
+                "significant": bool(group_differs and diff_ci[0] > 0),
+            })
+    return pd.DataFrame(rows, columns=[
+        "attribute", "metric", "worst_group", "worst", "worst_n", "best_group", "best", "best_n",
+        "difference", "difference_low", "difference_high", "ratio", "ratio_low", "ratio_high",
+        "significant"])
+
+
+def _parity(groupings: list[Grouping], by_group: pd.DataFrame,
+            boot: np.ndarray | None) -> pd.DataFrame:
+    """fairlearn's demographic parity and equalized odds differences over the ranked groups.
+
+    Point values come from fairlearn (on one weighted row per group and confusion cell); the
+    bootstrap repeats fairlearn's definitions on resampled counts, including its convention
+    that a rate with an empty denominator counts as 0.
+    """
+    truth = np.array([1, 0, 0, 1])       # tp, fp, tn, fn
+    predicted = np.array([1, 1, 0, 0])
+    rows = []
+    for grouping in groupings:
+        table = by_group[by_group["attribute"] == grouping.name].reset_index(drop=True)
+        ranked = np.flatnonzero(~table["small_group"].to_numpy())
+        if len(ranked) < 2:
+            continue
+        group, cell = np.nonzero(grouping.counts[ranked])
+        weight = grouping.counts[ranked][group, cell].astype(float)
+        features = np.asarray(grouping.labels, dtype=object)[ranked][group]
+        kwargs = dict(sensitive_features=features, sample_weight=weight)
+        dp = demographic_parity_difference(truth[cell], predicted[cell], **kwargs)
+        eo = equalized_odds_difference(truth[cell], predicted[cell], **kwargs)
+        dp_ci = eo_ci = (np.nan, np.nan)
+        if boot is not None:
+            r = _group_rates(grouping, boot, BINARY)
+            spread = {m: np.ptp(np.nan_to_num(r[m][:, ranked], nan=0.0), axis=1)
+                      for m in ("selection_rate", "tpr", "fpr")}
+            dp_ci = percentile_interval(spread["selection_rate"], CONFIDENCE)
+            eo_ci = percentile_interval(np.maximum(spread["tpr"], spread["fpr"]), CONFIDENCE)
+        rows.append({"attribute": grouping.name, "groups": len(ranked),
+                     "demographic_parity_difference": dp,
+                     "demographic_parity_difference_low": dp_ci[0],
+                     "demographic_parity_difference_high": dp_ci[1],
+                     "equalized_odds_difference": eo,
+                     "equalized_odds_difference_low": eo_ci[0],
+                     "equalized_odds_difference_high": eo_ci[1]})
+    return pd.DataFrame(rows)
+
+
+def _per_class(data: Prepared, strata: Strata, groupings: list[Grouping],
+               min_group_size: int) -> pd.DataFrame:
+    """One-vs-rest binary table of every class, per subgroup, with Wilson intervals."""
+    frames = []
+    n_cells = len(BINARY.cells)
+    for k, name in enumerate(data.classes):
+        codes = binary_codes(data.y_true == k, data.y_pred == k)
+        counts = np.bincount(strata.row_stratum * n_cells + codes,
+                             minlength=len(strata.counts) * n_cells).reshape(-1, n_cells)
+        one_vs_rest = Strata(counts, strata.values, strata.row_stratum)
+        class_data = _one_vs_rest(data, k)
+        overall = _rate_rows(BINARY, counts.sum(axis=0, keepdims=True))
+        overall.insert(0, "attribute", "overall")
+        overall.insert(1, "group", "all")
+        parts = [overall] + [
+            _group_rows(class_data, one_vs_rest, _grouping(data, one_vs_rest, g.attributes, BINARY),
+                        BINARY, min_group_size) for g in groupings]
+        table = pd.concat(parts, ignore_index=True)
+        if data.probabilities is not None:
+            table.loc[0, ["auc", "auc_low", "auc_high"]] = delong_auc(class_data.is_positive,
+                                                                      class_data.positive_scores)
+        table.insert(0, "class", name)
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _one_vs_rest(data: Prepared, k: int) -> Prepared:
+    scores = data.probabilities[:, k] if data.probabilities is not None else None
+    return Prepared(data.classes, data.y_true, data.y_pred, k, data.y_true == k, data.y_pred == k,
+                    scores, data.probabilities, data.threshold, data.attributes, data.values,
+                    data.codes)
