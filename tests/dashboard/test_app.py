@@ -1,0 +1,195 @@
+"""Every page driven through Streamlit's AppTest over a folder with broken runs in it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from audit.store import Run
+from reports.i18n import format_finding, format_number
+
+from dashboard_run_folder import APP, CORRUPT, FAILED, INCOMPLETE, RUN_A, RUN_B
+
+
+@pytest.fixture
+def app(runs_dir, monkeypatch):
+    monkeypatch.setenv("NNAUDIT_RUNS", str(runs_dir))
+
+    def start(page: str = "runs", runs: tuple[str, ...] = (RUN_A,), lang: str = "en") -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.query_params["page"] = page
+        at.query_params["run"] = list(runs)
+        at.query_params["lang"] = lang
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return start
+
+
+def rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_runs_page_lists_every_run_and_flags_the_broken_ones(app):
+    at = app()
+    table = at.dataframe[0].value.set_index("Run")
+    assert set(table.index) == {RUN_A, RUN_B, FAILED, INCOMPLETE, CORRUPT}
+    assert table.loc[RUN_A, "Accuracy"] == 0.8125
+    assert table.loc[RUN_B, "Accuracy"] == 0.845
+    assert table.loc[RUN_A, "Worst-subgroup error"] == pytest.approx(0.20)
+    assert "cannot be read" in table.loc[CORRUPT, "Notice"]
+    assert "interrupted" in table.loc[INCOMPLETE, "Notice"]
+    assert table.loc[FAILED, "Notice"] == "training diverged: loss is NaN"
+    assert table.loc[RUN_A, "Notice"] == ""
+    assert any(CORRUPT in w.value and INCOMPLETE in w.value for w in at.warning)
+
+
+def test_runs_page_filters_and_sorts(app):
+    at = app()
+    at.multiselect(key="filter_status").set_value(["complete"])
+    at.selectbox(key="sort_by").set_value("accuracy")
+    at.toggle(key="sort_descending").set_value(False)
+    table = rerun(at).dataframe[0].value
+    assert table["Run"].tolist() == [RUN_A, RUN_B]
+    at.text_input(key="filter_text").set_value("balanced")
+    assert rerun(at).dataframe[0].value["Run"].tolist() == [RUN_B]
+
+
+def test_selected_run_shows_its_manifest_numbers(app, runs_dir):
+    at = app(runs=(RUN_A,))
+    manifest = Run(runs_dir / RUN_A).manifest
+    assert metric(at, "Test accuracy") == format_number(
+        manifest["metrics"]["test_accuracy"], "en", "percent")
+    assert metric(at, "Worst-subgroup error") == format_number(
+        manifest["audits"]["fairness"]["summary"]["worst_group_error"], "en", "percent")
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download report (HTML)" in labels and not any("PDF" in b for b in labels)
+
+
+def test_broken_runs_cannot_be_opened(app):
+    at = app(runs=(CORRUPT, INCOMPLETE))  # names from the URL that are not openable are dropped
+    options = at.sidebar.multiselect(key="selected_runs").options
+    assert RUN_A in options and FAILED in options
+    assert CORRUPT not in options and INCOMPLETE not in options
+
+
+def test_fairness_table_attribute_metric_and_small_groups(app, runs_dir):
+    at = app("fairness", runs=(RUN_A,))
+    at.selectbox(key="fairness_attribute").set_value("sex")
+    table = rerun(at).dataframe[0].value
+    stored = Run(runs_dir / RUN_A).manifest["audits"]["fairness"]["summary"]["worst_group_error"]
+    assert table["error_rate"].max() == pytest.approx(stored)
+    assert {"error_rate_low", "error_rate_high"} <= set(table.columns)
+
+    at.selectbox(key="fairness_metric").set_value("tpr")
+    table = rerun(at).dataframe[0].value
+    assert table.set_index("group").loc["male", "tpr"] == pytest.approx(0.9)
+    assert "error_rate" not in table.columns
+
+    at.selectbox(key="fairness_attribute").set_value("race")
+    rerun(at)
+    assert any("too small" in w.value and "b" in w.value.split(":")[-1] for w in at.warning)
+    # bar chart with intervals and the sex x race heatmap
+    assert len(at.get("vega_lite_chart")) >= 2
+    assert any("times the error rate" in e.value for e in at.error)
+
+
+def tpr_by_group(at: AppTest) -> pd.Series:
+    table = at.dataframe[0].value
+    return table.set_index(table["group"].astype(str))["tpr"]
+
+
+def test_fairness_threshold_recomputes_the_table_from_predictions(app, runs_dir):
+    if not hasattr(pytest.importorskip("audit.fairness"), "fairness_audit"):
+        pytest.skip("audit.fairness.fairness_audit is not there yet")
+    at = app("fairness", runs=(RUN_A,))
+    at.toggle(key="fairness_live").set_value(True)
+    at = rerun(at)
+    at.selectbox(key="fairness_positive").set_value("yes")
+    at.slider(key="fairness_threshold").set_value(0.7)
+    at = rerun(at)
+    at.selectbox(key="fairness_attribute").set_value("sex")
+    at.selectbox(key="fairness_metric").set_value("tpr")
+    shown = tpr_by_group(rerun(at))
+
+    preds = Run(runs_dir / RUN_A).predictions()
+    for sex in ("female", "male"):
+        rows = preds[(preds["sex"] == sex) & (preds["label"] == "yes")]
+        assert shown[sex] == pytest.approx((rows["score_yes"] >= 0.7).mean())
+    at.slider(key="fairness_threshold").set_value(0.55)
+    moved = tpr_by_group(rerun(at))
+    assert (moved >= shown).all() and (moved > shown).any()
+
+
+def test_french_switches_numbers_and_findings(app, runs_dir):
+    at = app(runs=(RUN_A,))
+    at.sidebar.selectbox(key="lang").set_value("fr")
+    at = rerun(at)
+    value = at.metric[0].value
+    assert value == format_number(0.8125, "fr", "percent") != format_number(0.8125, "en", "percent")
+    at.sidebar.radio(key="page").set_value("fairness")
+    at = rerun(at)
+    finding = Run(runs_dir / RUN_A).findings("fairness")[0]
+    assert format_finding(finding, "fr") in [e.value for e in at.error]
+
+
+def test_energy_projection_follows_the_slider(app, runs_dir):
+    at = app("energy", runs=(RUN_A,))
+    summary = Run(runs_dir / RUN_A).manifest["audits"]["energy"]["summary"]
+    per_1000 = summary["inference_kg_co2eq_per_1000"]
+    assert metric(at, "Days until inference equals training") == format_number(
+        summary["training_kg_co2eq"] / (per_1000 * 10_000 / 1000), "en")
+    at.select_slider(key="energy_per_day").set_value(100_000)
+    at = rerun(at)
+    # 0.002 kg / (0.000005 kg per 1000 * 100) = 4 days, worked by hand
+    assert metric(at, "Days until inference equals training") == format_number(4.0, "en")
+    assert len(at.get("vega_lite_chart")) >= 2  # energy and CO2 per phase
+
+
+def test_generalization_and_interpretability_pages(app):
+    at = app("generalization", runs=(RUN_A,))
+    assert metric(at, "mia auc") == "0.71"
+    assert [df.value["test_acc"].tolist() for df in at.dataframe if "test_acc" in df.value] == [
+        [0.97, 0.6, 0.1]]
+
+    at.sidebar.radio(key="page").set_value("interpretability")
+    at = rerun(at)
+    assert len(at.get("image")) == 1
+    at.multiselect(key="saliency_methods").set_value(["saliency"])
+    sanity = rerun(at).dataframe[0].value
+    assert set(sanity["method"]) == {"saliency"} and len(sanity) == 2
+
+
+def test_compare_shows_differences(app):
+    at = app("compare", runs=(RUN_A, RUN_B))
+    table = at.dataframe[0].value.set_index("metric")
+    assert table.loc["test_accuracy", "difference"] == pytest.approx(0.845 - 0.8125)
+    assert table.loc["fairness.worst_group_error", "difference"] == pytest.approx(0.10 - 0.20)
+    one = app("compare", runs=(RUN_A,))
+    assert any("two runs" in i.value for i in one.info)
+
+
+def test_runs_page_reads_no_parquet(app, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the Runs page must read manifests only")
+
+    monkeypatch.setattr(pd, "read_parquet", refuse)
+    at = app()
+    assert len(at.dataframe[0].value) == 5
+
+
+def test_empty_and_missing_folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNAUDIT_RUNS", str(tmp_path))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception and any("No run directories" in i.value for i in at.info)
+    monkeypatch.setenv("NNAUDIT_RUNS", str(tmp_path / "absent"))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception and "not a folder of runs" in at.error[0].value

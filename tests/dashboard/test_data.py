@@ -1,0 +1,43 @@
+"""The dashboard reads only run directories of its folder, and only files inside them."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from dashboards import data, server_command
+from dashboard_run_folder import CORRUPT, RUN_A
+
+
+def test_open_run_accepts_only_names_listed_in_the_folder(runs_dir):
+    assert data.open_run(runs_dir, RUN_A).manifest["metrics"]["test_accuracy"] == 0.8125
+    for name in ("..", "../runs", str(runs_dir / RUN_A), "absent"):
+        with pytest.raises(KeyError):
+            data.open_run(runs_dir, name)
+
+
+def test_a_manifest_pointing_outside_its_run_is_not_followed(runs_dir):
+    secret = runs_dir.parent / "secret.parquet"
+    pd.DataFrame({"password": ["hunter2"]}).to_parquet(secret)
+    manifest_file = runs_dir / RUN_A / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest["audits"]["fairness"]["tables"]["stolen"] = "../../secret.parquet"
+    manifest_file.write_text(json.dumps(manifest))
+    tables = data.audit_tables(str(runs_dir / RUN_A), data.manifest_mtime(runs_dir / RUN_A),
+                               "fairness")
+    assert "stolen" not in tables and "by_group" in tables
+
+
+def test_runs_table_rows_come_from_manifests(runs_dir):
+    table = data.runs_table(runs_dir).set_index("run")
+    assert table.loc[RUN_A, "total_kwh"] == pytest.approx(0.002 / 0.05 + 0.0006)
+    assert table.loc[CORRUPT, "status"] == "corrupt" and pd.isna(table.loc[CORRUPT, "accuracy"])
+
+
+def test_server_command_serves_the_folder_on_localhost(runs_dir):
+    command = server_command(runs_dir, 8600)
+    assert command[command.index("--server.port") + 1] == "8600"
+    assert command[command.index("--server.address") + 1] == "localhost"
+    assert command[-2:] == ["--runs", str(runs_dir.resolve())]
