@@ -2,8 +2,9 @@
 
 Tables: ``phases`` (one row per phase and a ``total`` row), ``inference`` (energy and CO2 per
 1,000 predictions and the days until inference costs as much as training) and ``equivalents``.
-The inference projection follows the argument of Strubell et al. 2019 (ACL) and Patterson et al.
-2021 (arXiv:2104.10350) that a deployed model's inference can outweigh its training.
+The inference projection follows Patterson et al. 2022 (IEEE Computer, "The Carbon Footprint of
+Machine Learning Training Will Plateau, Then Shrink"): a deployed model's inference can outweigh
+its training.
 """
 
 from __future__ import annotations
