@@ -1,0 +1,191 @@
+"""Questions for discussion derived from a run's findings and headline numbers.
+
+A report is read in a classroom or an ethics committee: the questions turn the numbers into
+decisions the readers must take (who is under-represented, whether a disparity is acceptable for
+the stated use, what the energy buys). Each question is a `Finding` so it is translated and its
+numbers formatted like the audits' own sentences.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from audit.results import Finding
+from audit.store import Run
+from reports.i18n import format_finding, translator
+
+READING_LIST = [
+    ("Buolamwini, J. & Gebru, T. (2018). Gender Shades: Intersectional Accuracy Disparities in "
+     "Commercial Gender Classification. FAT* 2018, PMLR 81:77-91."),
+    ("Mitchell, M. et al. (2019). Model Cards for Model Reporting. FAT* 2019, "
+     "doi:10.1145/3287560.3287596."),
+    ("Zhang, C., Bengio, S., Hardt, M., Recht, B. & Vinyals, O. (2017). Understanding deep "
+     "learning requires rethinking generalization. ICLR 2017."),
+    ("Adebayo, J. et al. (2018). Sanity Checks for Saliency Maps. NeurIPS 2018."),
+    ("Yeom, S., Giacomelli, I., Fredrikson, M. & Jha, S. (2018). Privacy Risk in Machine Learning: "
+     "Analyzing the Connection to Overfitting. IEEE CSF 2018."),
+    ("Strubell, E., Ganesh, A. & McCallum, A. (2019). Energy and Policy Considerations for Deep "
+     "Learning in NLP. ACL 2019."),
+]
+
+MAX_ALERT_QUESTIONS = 3
+
+
+def discussion_questions(run: Run, lang: str) -> list[str]:
+    """The questions for ``run``, most specific first, as sentences in ``lang``."""
+    questions: list[Finding] = []
+    questions += _representation(run)
+    questions += _fairness(run)
+    questions += _generalization(run)
+    questions += _saliency(run)
+    questions += _energy(run)
+    texts = [format_finding(q, lang) for q in questions]
+    texts += _alerts(run, lang)
+    texts.append(format_finding(Finding(
+        "Who was consulted about the intended use, and who would bear the cost of the model's "
+        "errors?"), lang))
+    return texts
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _count_families(counts: Any, prefix: str = "") -> list[dict[str, float]]:
+    """Groups of comparable counts: one family per attribute (or intersection) in the card."""
+    if not isinstance(counts, dict):
+        return []
+    leaves = {str(k): float(v) for k, v in counts.items() if _number(v) is not None}
+    families = [leaves] if len(leaves) >= 2 else []
+    for key, value in counts.items():
+        if isinstance(value, dict):
+            families += _count_families(value, f"{prefix}{key} ")
+    return families
+
+
+def _representation(run: Run) -> list[Finding]:
+    counts = run.manifest.get("dataset", {}).get("card", {}).get("subgroup_counts") or {}
+    split_counts = counts.get("train", counts) if isinstance(counts, dict) else {}
+    best = None
+    for family in _count_families(split_counts):
+        total = sum(family.values())
+        smallest = min(family, key=family.get)
+        largest = max(family, key=family.get)
+        if total <= 0 or family[smallest] <= 0:
+            continue
+        ratio = family[largest] / family[smallest]
+        if best is None or ratio > best[0]:
+            best = (ratio, smallest, family[smallest] / total, largest, family[largest] / total)
+    if best is None or best[0] < 1.5:
+        return []
+    ratio, smallest, small_share, largest, large_share = best
+    return [Finding(
+        "In the training data, {group} makes up {share_pct} of the examples against {largest_pct} "
+        "for {largest}, {ratio} times fewer. Who is under-represented, why, and what would it take "
+        "to collect better data?",
+        {"group": smallest, "share_pct": small_share, "largest": largest,
+         "largest_pct": large_share, "ratio": ratio})]
+
+
+def _fairness(run: Run) -> list[Finding]:
+    if not run.audit_ran("fairness"):
+        return []
+    summary = run.audits["fairness"].get("summary", {})
+    questions = []
+    worst, ratio = summary.get("worst_group"), _number(summary.get("error_ratio"))
+    worst_error = _number(summary.get("worst_group_error"))
+    best_error = _number(summary.get("best_group_error"))
+    if worst is not None and worst_error is not None and best_error is not None:
+        use = (run.manifest.get("model_card") or {}).get("intended_use")
+        params = {"group": worst, "worst_pct": worst_error, "best_pct": best_error,
+                  "ratio": ratio if ratio is not None else float("nan")}
+        if use:
+            questions.append(Finding(
+                "The error rate for {group} is {worst_pct} against {best_pct} for the best-served "
+                "group ({ratio} times higher). Would this disparity be acceptable for the stated "
+                "use: \"{use}\"?", {**params, "use": use}))
+        else:
+            questions.append(Finding(
+                "The error rate for {group} is {worst_pct} against {best_pct} for the best-served "
+                "group ({ratio} times higher). The intended use is not stated: for which uses, if "
+                "any, would this disparity be acceptable?", params))
+    try:
+        by_group = run.table("fairness", "by_group")
+    except KeyError:
+        by_group = None
+    if by_group is not None and "small_group" in by_group.columns:
+        n_small = int(by_group["small_group"].fillna(False).astype(bool).sum())
+        if n_small:
+            questions.append(Finding(
+                "Some groups ({count}) have too few test examples for a reliable error rate. What "
+                "can still be concluded about them, and who should collect the missing evidence?",
+                {"count": n_small}))
+    return questions
+
+
+def _generalization(run: Run) -> list[Finding]:
+    if not run.audit_ran("generalization"):
+        return []
+    summary = run.audits["generalization"].get("summary", {})
+    questions = []
+    random_train = _number(summary.get("random_label_train_acc"))
+    if random_train is not None:
+        questions.append(Finding(
+            "The same network reaches {train_pct} training accuracy on randomly shuffled labels "
+            "(Zhang et al. 2017). What does a high training accuracy then prove about what a model "
+            "has learned?", {"train_pct": random_train}))
+    auc = _number(summary.get("mia_auc"))
+    if auc is not None:
+        questions.append(Finding(
+            "A membership-inference attack tells training examples from unseen ones with an AUC of "
+            "{auc} (0.5 is chance; Yeom et al. 2018). What could this reveal about the people in "
+            "the training data?", {"auc": auc}))
+    return questions
+
+
+def _saliency(run: Run) -> list[Finding]:
+    if not run.audit_ran("saliency"):
+        return []
+    failing = run.audits["saliency"].get("summary", {}).get("methods_failing_sanity")
+    if isinstance(failing, (list, tuple)) and failing:
+        return [Finding(
+            "The maps of {methods} barely change when the model's weights are randomized (Adebayo "
+            "et al. 2018). Should they be shown to users as explanations of its decisions?",
+            {"methods": list(failing)})]
+    if _number(failing):
+        return [Finding(
+            "{count} saliency methods barely change when the model's weights are randomized "
+            "(Adebayo et al. 2018). Should their maps be shown to users as explanations?",
+            {"count": int(failing)})]
+    return []
+
+
+def _energy(run: Run) -> list[Finding]:
+    if not run.audit_ran("energy"):
+        return []
+    summary = run.audits["energy"].get("summary", {})
+    kwh, co2 = _number(summary.get("total_kwh")), _number(summary.get("total_kg_co2eq"))
+    if kwh is None or co2 is None:
+        return []
+    template = ("Training and auditing this model used {kwh} kWh, about {co2} kg CO2eq. What does "
+                "this compare to, and what would serving the model at scale cost (Strubell et al. "
+                "2019)?")
+    if summary.get("measured") is False:
+        template = ("Training and auditing this model used an estimated {kwh} kWh (not measured), "
+                    "about {co2} kg CO2eq. What does this compare to, and what would serving the "
+                    "model at scale cost (Strubell et al. 2019)?")
+    return [Finding(template, {"kwh": kwh, "co2": co2})]
+
+
+def _alerts(run: Run, lang: str) -> list[str]:
+    _ = translator(lang)
+    alerts = [(name, f) for name in run.audits if run.audit_ran(name)
+              for f in run.findings(name) if f.severity == "alert"]
+    return [format_finding(Finding(
+        "The {audit} audit raised an alert: \"{finding}\". Who is affected, and what would you "
+        "change before deploying the model?",
+        {"audit": _(name), "finding": format_finding(f, lang).rstrip(".")}), lang)
+        for name, f in alerts[:MAX_ALERT_QUESTIONS]]

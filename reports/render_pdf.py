@@ -1,0 +1,18 @@
+"""PDF rendering with WeasyPrint from the same HTML templates (A4, title page, table of contents
+with page numbers, numbered pages). WeasyPrint repeats a table's ``<thead>`` on every page a long
+table spans; the stylesheet fixes table layout and wraps words so nothing overflows."""
+
+from __future__ import annotations
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render an HTML document produced with ``for_pdf=True``.
+
+    Everything is inline (CSS, figures as data: URIs), so the fetcher refuses any other scheme:
+    rendering never touches the network or the file system.
+    """
+    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    return HTML(string=html, url_fetcher=fetcher).write_pdf()

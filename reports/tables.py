@@ -1,0 +1,103 @@
+"""Audit tables turned into rows of formatted cells for the templates.
+
+Generic over any audit's DataFrame, with touches for conventions the audits share:
+
+- a column ``c`` with siblings ``c_low`` / ``c_high`` is shown as one cell "value [low, high]"
+  (the 95 % intervals of the fairness ``by_group`` table, for instance);
+- a boolean ``small_group`` column flags its rows instead of being shown as a column;
+- columns whose name ends in ``_pct`` are fractions shown as percentages; NaN is "undefined".
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reports.i18n import format_number, translator
+
+MAX_ROWS = 120      # longer tables are cut, with a note naming the file that holds them all
+WIDE_COLUMNS = 6    # from this many columns on, the PDF uses a smaller font
+SMALL_GROUP_COLUMN = "small_group"
+
+
+@dataclass
+class TableView:
+    name: str
+    headers: list[str]
+    rows: list[list[str]]
+    flagged: list[bool]                 # row is a small group (estimates unreliable)
+    numeric: list[bool]                 # column is numeric: right-aligned
+    total_rows: int
+    source: str = ""                    # the Parquet file, for truncated tables
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def wide(self) -> bool:
+        return len(self.headers) >= WIDE_COLUMNS
+
+    @property
+    def truncated(self) -> bool:
+        return self.total_rows > len(self.rows)
+
+
+def format_cell(value: Any, column: str, lang: str) -> str:
+    """One cell: numbers per locale (``*_pct`` columns as percentages), NaN as "undefined"."""
+    if isinstance(value, (bool, np.bool_)):
+        return format_number(bool(value), lang)
+    if isinstance(value, numbers.Real):
+        return format_number(value, lang, "percent" if column.endswith("_pct") else "decimal")
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return format_number(None, lang)
+    return str(value)
+
+
+def _is_set(flag: Any) -> bool:
+    return isinstance(flag, (bool, np.bool_, numbers.Integral)) and bool(flag)
+
+
+def _interval_columns(columns: list[str]) -> dict[str, tuple[str, str]]:
+    return {c: (f"{c}_low", f"{c}_high") for c in columns
+            if f"{c}_low" in columns and f"{c}_high" in columns}
+
+
+def table_view(df: pd.DataFrame, name: str, lang: str, *, source: str = "",
+               max_rows: int = MAX_ROWS) -> TableView:
+    """Format ``df`` for a report in ``lang``; never fails on a missing optional column."""
+    _ = translator(lang)
+    columns = [str(c) for c in df.columns]
+    df = df.set_axis(columns, axis=1)
+    intervals = _interval_columns(columns)
+    hidden = {c for pair in intervals.values() for c in pair}
+    flag_column = SMALL_GROUP_COLUMN if SMALL_GROUP_COLUMN in columns else None
+    if flag_column:
+        hidden.add(flag_column)
+    shown = [c for c in columns if c not in hidden]
+
+    headers = []
+    for c in shown:
+        label = _(c.replace("_", " "))
+        headers.append(f"{label} [{_('95% interval')}]" if c in intervals else label)
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+               for c in shown]
+
+    rows, flagged = [], []
+    for record in df.head(max_rows).to_dict("records"):
+        cells = []
+        for c in shown:
+            cell = format_cell(record[c], c, lang)
+            if c in intervals and not pd.isna(record[c]):
+                low, high = (format_cell(record[k], c, lang) for k in intervals[c])
+                cell = f"{cell} [{low}, {high}]"
+            cells.append(cell)
+        rows.append(cells)
+        flagged.append(bool(flag_column) and _is_set(record[flag_column]))
+
+    view = TableView(name=name, headers=headers, rows=rows, flagged=flagged, numeric=numeric,
+                     total_rows=len(df), source=source)
+    if any(flagged):
+        view.notes.append(_("Rows marked ⚑ are small groups: their estimates are unreliable."))
+    return view
