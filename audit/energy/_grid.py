@@ -74,7 +74,8 @@ def grid_location(country: str, region: str | None = None) -> GridLocation:
         except Exception:  # CodeCarbon raises KeyError or ValueError for an unknown region
             kg_per_kwh = None
         # For CHN and the Nordic countries CodeCarbon falls back to the country value instead.
-        if kg_per_kwh is None or (code in ("CHN", "SWE", "NOR", "FIN") and kg_per_kwh == country_kg):
+        falls_back = code in ("CHN", "SWE", "NOR", "FIN") and kg_per_kwh == country_kg
+        if kg_per_kwh is None or falls_back:
             raise UserInputError(
                 f"Unknown region {region!r} for country {code} in CodeCarbon's regional data."
             )

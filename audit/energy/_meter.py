@@ -117,7 +117,8 @@ class EnergyMeter:
     def __init__(self, country: str = DEFAULT_COUNTRY, region: str | None = None,
                  interval_s: float = 1.0, enabled: bool = True):
         if not interval_s > 0:
-            raise UserInputError(f"The energy sampling interval must be positive, got {interval_s}.")
+            raise UserInputError(
+                f"The energy sampling interval must be positive, got {interval_s}.")
         self.location: GridLocation = grid_location(country, region)
         self.interval_s = float(interval_s)
         self.enabled = enabled
@@ -126,7 +127,7 @@ class EnergyMeter:
 
     @contextmanager
     def phase(self, name: str, items: int | None = None) -> Iterator[None]:
-        """Measure the work in the ``with`` block as phase ``name`` (``items``: predictions made)."""
+        """Measure the ``with`` block as phase ``name``; ``items``: predictions it makes."""
         if not self.enabled or self._active is not None:
             reason = ("energy measurement is disabled" if not self.enabled else
                       f"nested inside phase '{self._active}', whose figures include it")
@@ -217,7 +218,8 @@ class EnergyMeter:
             method, label = hardware.get(component, ("not detected", ABSENT))
             kwh = float(energies[component] or 0.0)
             if label != ABSENT and kwh <= 0:
-                record.notes.append(f"{component.upper()} reported 0 kWh ({method} gave no reading)")
+                record.notes.append(
+                    f"{component.upper()} reported 0 kWh ({method} gave no reading)")
                 label, kwh = MISSING, None
             setattr(record, f"{component}_method", method)
             setattr(record, f"{component}_label", label)

@@ -10,7 +10,7 @@ its training.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -116,7 +116,8 @@ def _phases_table(records: list[PhaseRecord]) -> pd.DataFrame:
     total_kg = sum(r.kg_co2eq or 0.0 for r in counted)
     total = {
         "phase": "total",
-        "status": "ok" if not unmeasured and all(r.status == "ok" for r in records) else "incomplete",
+        "status": ("ok" if not unmeasured and all(r.status == "ok" for r in records)
+                   else "incomplete"),
         "label": labels.pop() if len(labels) == 1 else ("missing" if not labels else "mixed"),
         "reason": (f"not measured: {', '.join(unmeasured)}" if unmeasured else ""),
         "duration_s": sum(r.duration_s for r in records),

@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from audit.energy import EQUIVALENTS, EnergyMeter, PhaseRecord, equivalents_table, inference_projection
+from audit.energy import (EQUIVALENTS, EnergyMeter, PhaseRecord, equivalents_table,
+                          inference_projection)
 from audit.errors import UserInputError
 
 
@@ -19,7 +20,7 @@ def record(phase, cpu, gpu, ram, *, items=None, cpu_label="measured", gpu_label=
 
 
 @pytest.fixture
-def meter_with(request):
+def meter_with():
     def build(records):
         meter = EnergyMeter(country="FRA", enabled=False)
         meter.phases = records
@@ -82,7 +83,8 @@ def test_total_row_sums_the_phases(meter_with):
                                                                   items=10)])
     total = meter.result().tables["phases"].set_index("phase").loc["total"]
     assert total["energy_kwh"] == pytest.approx(4.0)
-    assert (total["cpu_kwh"], total["gpu_kwh"], total["ram_kwh"]) == pytest.approx((1.25, 2.0, 0.75))
+    components = (total["cpu_kwh"], total["gpu_kwh"], total["ram_kwh"])
+    assert components == pytest.approx((1.25, 2.0, 0.75))
     assert total["intensity_g_per_kwh"] == pytest.approx(56.0)
     assert total["status"] == "ok"
 
@@ -115,7 +117,8 @@ def test_findings_use_plain_placeholders(meter_with):
         assert ":" not in "".join(part.split("}")[0] for part in finding.template.split("{")[1:])
         assert finding.text  # every placeholder has a param
     share = [f for f in result.findings if "flight_share_pct" in f.params][0]
-    assert share.params["flight_share_pct"] == pytest.approx(1.2 * 0.056 / 450)  # 1.2 kWh at 56 g/kWh
+    # 1.2 kWh at 56 g/kWh against 450 kg per flight
+    assert share.params["flight_share_pct"] == pytest.approx(1.2 * 0.056 / 450)
 
 
 def test_figure_stacks_components_per_phase(meter_with):
