@@ -21,6 +21,7 @@ def headline(run: Run) -> dict[str, Any]:
         "worst_group_error": fairness.get("worst_group_error"),
         "energy_kwh": energy.get("total_kwh"),
         "co2_kg": energy.get("total_kg_co2eq"),
+        "energy_measured": energy.get("measured"),
     }
 
 
@@ -90,7 +91,8 @@ def print_run_summary(run: Run, console) -> None:
     if h["worst_group_error"] is not None:
         line.append(f"worst subgroup {h['worst_group']} error {_fmt(h['worst_group_error'], pct=True)}")
     if h["energy_kwh"] is not None:
-        line.append(f"energy {h['energy_kwh']:.3g} kWh, {1000 * (h['co2_kg'] or 0):.3g} g CO2eq")
+        label = "" if h["energy_measured"] else " (estimated)"
+        line.append(f"energy {h['energy_kwh']:.3g} kWh, {1000 * (h['co2_kg'] or 0):.3g} g CO2eq{label}")
     console.print(" | ".join(line))
     for name, audit in summary["audits"].items():
         state = audit["status"]
