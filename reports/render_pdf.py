@@ -8,11 +8,15 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Render an HTML document produced with ``for_pdf=True``.
+def layout(html: str):
+    """Lay out an HTML document produced with ``for_pdf=True`` into pages (a WeasyPrint Document).
 
     Everything is inline (CSS, figures as data: URIs), so the fetcher refuses any other scheme:
     rendering never touches the network or the file system.
     """
     fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return HTML(string=html, url_fetcher=fetcher).render()
+
+
+def html_to_pdf(html: str) -> bytes:
+    return layout(html).write_pdf()

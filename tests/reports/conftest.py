@@ -70,9 +70,10 @@ def fairness_result(worst_error=0.21, best_error=0.05, small_n=12):
 
 
 def generalization_result():
-    curves = pd.DataFrame({"epoch": np.arange(1, 101),
-                           "random_label_train_acc": np.linspace(0.1, 0.97, 100),
-                           "true_label_train_acc": np.linspace(0.5, 0.999, 100)})
+    # 60 rows: long enough to span two PDF pages (header repeated), short enough to render fast
+    curves = pd.DataFrame({"epoch": np.arange(1, 61),
+                           "random_label_train_acc": np.linspace(0.1, 0.97, 60),
+                           "true_label_train_acc": np.linspace(0.5, 0.999, 60)})
     return AuditResult(
         name="generalization",
         tables={"curves": curves},
