@@ -1,0 +1,101 @@
+"""PDF reports (WeasyPrint): text of key numbers, title page, table of contents, page numbers,
+tables that stay inside the page. One PDF per scenario (WeasyPrint is slow on 2 cores)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from audit.store import Run
+from reports import render_report
+from reports.model_card import build_model_card
+from reports.render_html import model_card_html
+from reports.render_pdf import layout
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                reason="pdftotext (poppler-utils) is not installed")
+
+
+def pdf_pages(path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    return text.split("\f")[:-1]
+
+
+def flat(text: str) -> str:
+    return re.sub(r"[ \t\r\n]+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def full_pdf(full_run, tmp_path_factory):
+    [path] = render_report(full_run, out_dir=tmp_path_factory.mktemp("pdf"), formats="pdf")
+    assert path.name == "report.pdf" and path.read_bytes().startswith(b"%PDF")
+    return pdf_pages(path)
+
+
+def test_title_page_contents_and_page_numbers(full_pdf):
+    n = len(full_pdf)
+    assert n >= 6
+    assert "Model card" in full_pdf[0] and "mlp · adult" in full_pdf[0]
+    assert f"1 / {n}" not in full_pdf[0]                 # no footer on the title page
+    contents = full_pdf[1]
+    assert "Contents" in contents
+    # each entry of the table of contents ends with the page where its heading really is
+    for heading in ("Model details", "Quantitative analyses", "Questions for discussion"):
+        page = int(re.search(rf"{heading}[ .]*?(\d+)\s*$", contents, re.M).group(1))
+        assert heading in full_pdf[page - 1], heading
+    for i, page in enumerate(full_pdf[1:], start=2):
+        assert f"{i} / {n}" in page
+
+
+def test_key_numbers_and_escaped_group_name(full_pdf):
+    text = flat(" ".join(full_pdf))
+    assert "85.3%" in text
+    assert "0.21 [0.18, 0.25]" in text
+    assert "<script>alert(1)</script>" in text           # shown as text, never run
+    assert "GuidedBackprop fails the randomization sanity check." in text
+
+
+def test_long_tables_repeat_their_header_on_each_page(full_pdf):
+    # the 60-row curves table spans two pages: its header row is printed on both
+    pages = [p for p in full_pdf if re.search(r"^\s*\d+\s+0\.\d+\s+0\.\d+\s*$", p, re.M)]
+    assert len(pages) >= 2
+    assert all("random label train acc" in p for p in pages)
+
+
+def test_blackbox_pdf(blackbox_run, tmp_path):
+    [path] = render_report(blackbox_run, out_dir=tmp_path, formats=["pdf"], lang="fr")
+    assert path.name == "report.fr.pdf"
+    text = flat(" ".join(pdf_pages(path)))
+    assert "Fiche de modèle" in text and "Sommaire" in text
+    assert "0,21 [0,18, 0,25]" in text
+    assert "nécessite les poids du modèle" in text
+
+
+def test_comparison_pdf(full_run, balanced_run, tmp_path):
+    [path] = render_report(full_run, out_dir=tmp_path, formats="pdf", compare=balanced_run)
+    text = flat(" ".join(pdf_pages(path)))
+    assert "Comparison of two runs" in text
+    assert "21% [18%, 25%]" in text and "9% [6%, 13%]" in text and "−12%" in text
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", None) or []:
+        yield from _boxes(child)
+
+
+@pytest.mark.slow
+def test_nothing_overflows_the_page_width(full_run):
+    """Lay the full report out again and check every box ends inside the right margin."""
+    document = layout(model_card_html(build_model_card(Run.open(full_run), "en"), for_pdf=True))
+    for number, page in enumerate(document.pages, start=1):
+        page_box = page._page_box
+        right_margin_edge = page.width - page_box.margin_right
+        content = [b for child in page_box.children if type(child).__name__ != "MarginBox"
+                   for b in _boxes(child) if hasattr(b, "margin_width")]
+        widest = max(b.position_x + b.margin_width() for b in content)
+        assert widest <= right_margin_edge + 0.5, f"page {number} overflows"
