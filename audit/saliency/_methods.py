@@ -155,8 +155,8 @@ def attribute_batched(method: AttributionMethod, model: nn.Module, x: torch.Tens
     """``method`` over ``x`` in chunks; a float32 tensor of ``x``'s shape, on x's device."""
     maps = []
     for start in range(0, len(x), batch_size):
-        chunk = method.attribute(model, x[start:start + batch_size],
-                                 target[start:start + batch_size])
+        inputs = x[start:start + batch_size].detach().clone().requires_grad_()
+        chunk = method.attribute(model, inputs, target[start:start + batch_size])
         expected = x[start:start + batch_size].shape
         if tuple(chunk.shape) != tuple(expected):
             raise UserInputError(f"saliency method {method.name!r} returned maps of shape "

