@@ -21,10 +21,10 @@ __all__ = ["render_report", "translator", "format_finding", "format_number", "LA
            "FORMATS", "report_name"]
 
 
-def report_name(fmt: str, lang: str = "en", compare_name: str | None = None) -> str:
-    """``report.html``; ``report.fr.pdf`` in French; ``compare-<other run>.html`` to compare."""
-    stem = f"compare-{compare_name}" if compare_name else "report"
-    return f"{stem}.{fmt}" if lang == "en" else f"{stem}.{lang}.{fmt}"
+def report_name(fmt: str, compare_name: str | None = None) -> str:
+    """``report.html`` / ``report.pdf`` in any language (the names the CLI summary and the
+    dashboard look for); ``compare-<other run>.html`` for a comparison."""
+    return f"compare-{compare_name}.{fmt}" if compare_name else f"report.{fmt}"
 
 
 def _check_formats(formats: Iterable[str] | str) -> list[str]:
@@ -76,6 +76,6 @@ def render_report(run_path: Path | str, out_dir: Path | str | None = None,
                  for fmt in formats}
     written = []
     for fmt, data in documents.items():
-        path = out / report_name(fmt, lang, compare_name)
+        path = out / report_name(fmt, compare_name)
         written.append(atomic_write(path, lambda p, data=data: p.write_bytes(data)))
     return written

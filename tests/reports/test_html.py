@@ -24,7 +24,7 @@ def full_html(full_run, tmp_path_factory):
 @pytest.fixture(scope="module")
 def french_html(full_run, tmp_path_factory):
     [path] = render_report(full_run, out_dir=tmp_path_factory.mktemp("fr"), lang="fr")
-    assert path.name == "report.fr.html"
+    assert path.name == "report.html"
     return path.read_text(encoding="utf-8")
 
 

@@ -68,7 +68,7 @@ def test_long_tables_repeat_their_header_on_each_page(full_pdf):
 
 def test_blackbox_pdf(blackbox_run, tmp_path):
     [path] = render_report(blackbox_run, out_dir=tmp_path, formats=["pdf"], lang="fr")
-    assert path.name == "report.fr.pdf"
+    assert path.name == "report.pdf"
     text = flat(" ".join(pdf_pages(path)))
     assert "Fiche de modèle" in text and "Sommaire" in text
     assert "0,21 [0,18, 0,25]" in text
