@@ -15,7 +15,7 @@ def server_command(runs_dir: Path | str, port: int = 8501, *, address: str = "lo
     return [sys.executable, "-m", "streamlit", "run", str(APP),
             "--server.port", str(port), "--server.address", address,
             "--server.headless", str(headless).lower(),
-            "--browser.gatherUsageStats", "false",
+            "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
             "--", "--runs", str(Path(runs_dir).resolve())]
 
 

@@ -62,7 +62,6 @@ def run_row(run_dir: str, mtime: float) -> dict[str, Any]:
     row: dict[str, Any] = {
         "run": run.name,
         "status": run.status,
-        "notice": run.problem or "",
         "date": manifest.get("created_at") or manifest.get("finished_at") or "",
         "dataset": _dig(manifest, ("dataset", "name")) or "",
         "model": _dig(manifest, ("model", "name")) or "",
@@ -73,14 +72,15 @@ def run_row(run_dir: str, mtime: float) -> dict[str, Any]:
         row[column] = float(value) if isinstance(value, (int, float)) else None
     row["audits"] = ", ".join(sorted(n for n, a in run.audits.items()
                                      if isinstance(a, dict) and a.get("status") == "complete"))
+    row["notice"] = run.problem or ""
     return row
 
 
 def runs_table(root: Path) -> pd.DataFrame:
     """The Runs page's table: one row per run directory, newest first."""
     rows = [run_row(str(Path(root) / name), mtime) for name, mtime in run_dirs(root).items()]
-    columns = ["run", "status", "notice", "date", "dataset", "model", "kind",
-               *(c for c, _ in HEADLINE), "audits"]
+    columns = ["run", "status", "date", "dataset", "model", "kind", *(c for c, _ in HEADLINE),
+               "audits", "notice"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -157,6 +157,8 @@ def fairness_at_threshold(run_dir: str, mtime: float, positive: str, threshold: 
     The decision becomes ``score_<positive> >= threshold`` (one-vs-rest for multi-class runs);
     the audit itself is `audit.fairness.fairness_audit`, not a copy of it.
     """
+    import matplotlib.pyplot as plt
+
     from audit.fairness import fairness_audit
 
     preds = Run(Path(run_dir)).predictions()
@@ -167,4 +169,6 @@ def fairness_at_threshold(run_dir: str, mtime: float, positive: str, threshold: 
         scores=preds[[f"score_{c}" for c in classes]].to_numpy(), classes=classes,
         positive=positive, threshold=threshold, min_group_size=min_group_size,
         n_boot=n_boot, seed=0)
+    for figure in result.figures.values():  # the page draws its own charts
+        plt.close(figure)
     return {"tables": result.tables, "findings": result.findings, "summary": result.summary}

@@ -11,6 +11,12 @@ from audit.store import Run
 from dashboards.widgets import PageContext, run_header, show_table
 
 
+# The numbers shown large: manifest key -> (label, number kind); the table has all of them.
+HEADLINE = {"test_accuracy": ("Test accuracy", "percent"),
+            "fairness.worst_group_error": ("Worst-subgroup error", "percent"),
+            "energy.total_kwh": ("Energy (kWh)", "decimal")}
+
+
 def headline(run: Run) -> dict[str, float]:
     """Test metrics and every numeric summary value of every audit, as ``audit.key``."""
     numbers: dict[str, float] = {}
@@ -59,11 +65,13 @@ def render(ctx: PageContext) -> None:
     if table.empty:
         st.info(t("These runs have no headline numbers to compare."))
         return
-    main = table[table["metric"].isin(["test_accuracy", "fairness.worst_group_error",
-                                       "energy.total_kwh"])]
-    for col, row in zip(st.columns(max(len(main), 1)), main.itertuples()):
-        col.metric(t(row.metric), ctx.number(row.B),
-                   delta=None if row.difference is None else ctx.number(row.difference),
+    rows = table.set_index("metric")
+    main = [m for m in HEADLINE if m in rows.index]
+    for col, key in zip(st.columns(max(len(main), 1)), main):
+        label, kind = HEADLINE[key]
+        difference = rows.loc[key, "difference"]
+        col.metric(t(label) + " (B)", ctx.number(rows.loc[key, "B"], kind),
+                   delta=None if pd.isna(difference) else ctx.number(difference, kind),
                    delta_color="off")
     show_table(ctx, table.rename(columns={"metric": t("metric"), "difference": t("difference")}),
                "comparison", b)

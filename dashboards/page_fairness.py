@@ -134,7 +134,7 @@ def _subgroup_view(ctx: PageContext, run, table: pd.DataFrame, min_group_size: i
 
 def _bars(view: pd.DataFrame, group_col: str, metric: str, interval, small: pd.Series, t):
     frame = view.assign(_small=small.map({True: t("too small"), False: t("ranked")}))
-    base = alt.Chart(frame).encode(y=alt.Y(f"{group_col}:N", sort="-x", title=t(group_col)))
+    base = alt.Chart(frame, height=alt.Step(28)).encode(y=alt.Y(f"{group_col}:N", sort="-x", title=t(group_col)))
     bars = base.mark_bar().encode(
         x=alt.X(f"{metric}:Q", title=t(metric.replace("_", " "))),
         color=alt.Color("_small:N", title=None,
@@ -166,7 +166,7 @@ def _intersection_grid(table, attribute_col, group_col, metric) -> pd.DataFrame 
 
 def _heatmap(grid: pd.DataFrame, metric: str, t):
     row, column = grid.columns[:2]
-    base = alt.Chart(grid).encode(x=alt.X(f"{column}:N", title=t(column)),
+    base = alt.Chart(grid, height=alt.Step(36)).encode(x=alt.X(f"{column}:N", title=t(column)),
                                   y=alt.Y(f"{row}:N", title=t(row)))
     return base.mark_rect().encode(
         color=alt.Color(f"{metric}:Q", title=t(metric.replace("_", " ")),

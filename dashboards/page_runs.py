@@ -10,7 +10,6 @@ import streamlit as st
 from dashboards import data
 from dashboards.widgets import PageContext, run_header
 
-STATUS_MARK = {"complete": "✅", "failed": "❌", "incomplete": "⏳", "corrupt": "⚠️"}
 SORTABLE = ("run", "date", "dataset", "model", "accuracy", "worst_group_error", "total_kwh",
             "status")
 
@@ -51,13 +50,14 @@ def render(ctx: PageContext) -> None:
     descending = order[1].toggle(t("Descending"), value=True, key="sort_descending")
     table = table.sort_values(sort_by, ascending=not descending, na_position="last")
 
-    shown = table.assign(status=[f"{STATUS_MARK.get(s, '')} {t(s)}" for s in table["status"]])
+    label = _label(t)
+    shown = table.assign(status=[t(s) for s in table["status"]])
     st.dataframe(
-        shown.rename(columns={c: _label(t)(c) for c in shown.columns}), hide_index=True,
+        shown.rename(columns={c: label(c) for c in shown.columns}), hide_index=True,
         column_config={
-            _label(t)("accuracy"): st.column_config.NumberColumn(format="%.4f"),
-            _label(t)("worst_group_error"): st.column_config.NumberColumn(format="%.4f"),
-            _label(t)("total_kwh"): st.column_config.NumberColumn(format="%.6f"),
+            label("accuracy"): st.column_config.NumberColumn(format="%.4f"),
+            label("worst_group_error"): st.column_config.NumberColumn(format="%.4f"),
+            label("total_kwh"): st.column_config.NumberColumn(format="%.6f"),
         })
     st.caption(t("Select one or two runs in the sidebar to open them on the other pages."))
 

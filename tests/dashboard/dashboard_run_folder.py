@@ -53,13 +53,13 @@ def by_group(error_scale: float) -> pd.DataFrame:
     df["tpr_low"] = df["tpr"] - 0.05
     df["tpr_high"] = (df["tpr"] + 0.05).clip(upper=1)
     df["share"] = df["n"] / 200
-    df["small"] = df["n"] < 30
+    df["small_group"] = df["n"] < 30
     return df
 
 
 def fairness_result(error_scale: float) -> AuditResult:
     table = by_group(error_scale)
-    ranked = table[~table["small"]]
+    ranked = table[~table["small_group"]]
     worst = ranked.loc[ranked["error_rate"].idxmax()]
     best = ranked.loc[ranked["error_rate"].idxmin()]
     return AuditResult(

@@ -173,6 +173,9 @@ def test_compare_shows_differences(app):
     table = at.dataframe[0].value.set_index("metric")
     assert table.loc["test_accuracy", "difference"] == pytest.approx(0.845 - 0.8125)
     assert table.loc["fairness.worst_group_error", "difference"] == pytest.approx(0.10 - 0.20)
+    accuracy = next(m for m in at.metric if m.label == "Test accuracy (B)")
+    assert accuracy.value == format_number(0.845, "en", "percent")
+    assert accuracy.delta == format_number(0.845 - 0.8125, "en", "percent")
     one = app("compare", runs=(RUN_A,))
     assert any("two runs" in i.value for i in one.info)
 
