@@ -116,8 +116,11 @@ def map_similarity(a: torch.Tensor, b: torch.Tensor) -> dict[str, np.ndarray]:
     result = {"spearman_abs": _spearman_rows(np.abs(a_flat), np.abs(b_flat)),
               "spearman_signed": _spearman_rows(a_flat, b_flat)}
     if a.dim() == 4:
+        side = min(a.shape[-2:])
+        window = min(7, side if side % 2 else side - 1)  # skimage's default, shrunk for tiny maps
         result["ssim"] = np.array([structural_similarity(_unit(_figure_map(p)),
-                                                         _unit(_figure_map(q)), data_range=1.0)
+                                                         _unit(_figure_map(q)), data_range=1.0,
+                                                         win_size=window)
                                    for p, q in zip(a, b)])
     else:
         result["ssim"] = np.full(len(a_flat), np.nan)
