@@ -137,8 +137,23 @@ def test_every_finding_template_of_the_audits_has_a_french_translation():
     assert not missing, f"add these to reports/locales/fr/LC_MESSAGES/nnaudit.po: {missing}"
 
 
+def dashboard_messages() -> dict[str, str]:
+    """The dashboard's strings: it translates with ``t("...")`` from the same catalog."""
+    messages = {}
+    for path in sorted((REPO / "dashboards").rglob("*.py")):
+        for msgid in _string_calls(path, {"t", "_", "N_"}):
+            messages.setdefault(msgid, str(path.relative_to(REPO)))
+    return messages
+
+
+def test_every_dashboard_string_has_a_french_translation():
+    missing = {m: where for m, where in dashboard_messages().items()
+               if not has_translation(m, "fr")}
+    assert not missing, f"add these to reports/locales/fr/LC_MESSAGES/nnaudit.po: {missing}"
+
+
 def test_french_translations_keep_the_placeholders():
     fr = translator("fr")
-    for msgid in {**report_messages(), **finding_templates_in_audit()}:
+    for msgid in {**report_messages(), **finding_templates_in_audit(), **dashboard_messages()}:
         if has_translation(msgid, "fr"):
             assert set(re.findall(r"{(\w+)}", fr(msgid))) == set(re.findall(r"{(\w+)}", msgid)), msgid
