@@ -29,7 +29,7 @@ def rate_bars(by_group: pd.DataFrame, metrics: list[str]) -> Figure:
         low = by_group[f"{metric}_low"].to_numpy(dtype=float)
         high = by_group[f"{metric}_high"].to_numpy(dtype=float)
         bars = ax.bar(x, np.nan_to_num(value), color=[colors[a] for a in by_group["attribute"]],
-                      yerr=np.nan_to_num([value - low, high - value]), capsize=2)
+                      yerr=np.clip(np.nan_to_num([value - low, high - value]), 0, None), capsize=2)
         for bar, small, undefined in zip(bars, by_group["small_group"], np.isnan(value)):
             if small:
                 bar.set_hatch("//")
