@@ -92,6 +92,8 @@ def format_number(value: Any, lang: str, kind: Literal["decimal", "percent"] = "
     value = float(value)
     if math.isinf(value):
         return "∞" if value > 0 else "−∞"
+    if 0 < abs(value) < 1e-4:
+        return format_decimal(value, format="0.#E0", locale=lang)  # p-values: 6.1E-11
     if 0 < abs(value) < 1:
         # two significant digits: 0.95, but also 0.012 kWh rather than a misleading 0.01
         return format_decimal(value, format="@#", locale=lang)

@@ -114,7 +114,7 @@ def audit_section(run: Run, name: str, lang: str) -> AuditSection:
     for table_name, df in run.tables(name).items():
         view = table_view(df, label(table_name, lang), lang,
                           source=entry.get("tables", {}).get(table_name, ""))
-        tables.append(view)
+        tables.extend(view.split_columns())
     return AuditSection(
         name=name,
         title=audit_title(name, lang),

@@ -20,6 +20,8 @@ import pandas as pd
 from reports.i18n import format_number, translator
 
 MAX_ROWS = 120      # longer tables are cut, with a note naming the file that holds them all
+MAX_COLUMNS = 8     # wider tables are split into parts that repeat their label columns
+MAX_KEY_COLUMNS = 3
 WIDE_COLUMNS = 6    # from this many columns on, the PDF uses a smaller font
 SMALL_GROUP_COLUMN = "small_group"
 
@@ -42,6 +44,28 @@ class TableView:
     @property
     def truncated(self) -> bool:
         return self.total_rows > len(self.rows)
+
+    def split_columns(self, max_columns: int = MAX_COLUMNS) -> list["TableView"]:
+        """Parts of at most ``max_columns`` columns, each repeating the leading label columns
+        (e.g. attribute and group), so a 40-column table stays readable on A4 and on a phone."""
+        if len(self.headers) <= max_columns:
+            return [self]
+        keys = 0
+        while keys < min(MAX_KEY_COLUMNS, len(self.headers) - 1) and not self.numeric[keys]:
+            keys += 1
+        step = max_columns - keys
+        starts = range(keys, len(self.headers), step)
+        parts = []
+        for number, start in enumerate(starts, start=1):
+            columns = [*range(keys), *range(start, min(start + step, len(self.headers)))]
+            parts.append(TableView(
+                name=f"{self.name} ({number}/{len(starts)})",
+                headers=[self.headers[c] for c in columns],
+                rows=[[row[c] for c in columns] for row in self.rows],
+                flagged=self.flagged, numeric=[self.numeric[c] for c in columns],
+                total_rows=self.total_rows, source=self.source,
+                notes=self.notes if number == len(starts) else []))
+        return parts
 
 
 def format_cell(value: Any, column: str, lang: str) -> str:
