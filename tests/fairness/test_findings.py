@@ -77,3 +77,19 @@ def test_under_represented_training_group():
 def test_templates_have_no_format_specs():
     for template in TEMPLATES:
         assert ":" not in "".join(part.split("}")[0] for part in template.split("{")[1:])
+
+
+def test_result_survives_the_run_directory(tmp_path, make_biased):
+    from audit.store import Run, RunWriter
+
+    y_true, y_pred, groups = make_biased(600, seed=1, worst_error=0.3)
+    three = np.where(y_true == 1, 2, y_pred)          # a third class for the multi-class path
+    writer = RunWriter(tmp_path / "run")
+    writer.write_audit(fairness_audit(three, y_pred, groups, n_boot=50,
+                                      training_groups=groups))
+    writer.finish({"kind": "blackbox", "config": {}})
+    run = Run.open(tmp_path / "run")
+    assert run.status == "complete", run.problem
+    tables = run.tables("fairness")
+    assert {"overall", "by_group", "disparity", "tests", "per_class"} <= set(tables)
+    assert tables["by_group"]["error_rate"].notna().all()
