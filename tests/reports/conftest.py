@@ -174,3 +174,20 @@ def incomplete_run(tmp_path):
     writer = RunWriter.create(tmp_path, "interrupted", {"seed": 0})
     writer.write_audit(energy_result())
     return writer.path
+
+
+@pytest.fixture(scope="session")
+def real_fairness_run(runs_root):
+    """A black-box run whose fairness result comes from the real `fairness_audit`: the women's
+    predictions are flipped 25 % of the time against 8 % for the men."""
+    from audit.fairness import fairness_audit
+
+    rng = np.random.default_rng(0)
+    n = 1500
+    groups = pd.DataFrame({"sex": rng.choice(["female", "male"], n, p=[0.4, 0.6])})
+    y_true = rng.integers(0, 2, n)
+    flip = rng.random(n) < np.where(groups["sex"] == "female", 0.25, 0.08)
+    y_pred = np.where(flip, 1 - y_true, y_true)
+    result = fairness_audit(y_true, y_pred, groups, classes=["no", "yes"], n_boot=100, seed=0)
+    manifest = _manifest(kind="blackbox", test_accuracy=float((y_true == y_pred).mean()))
+    return write_run(runs_root, "real-fairness", [result], manifest)

@@ -9,7 +9,9 @@ import pytest
 
 import reports.render_pdf
 from audit.errors import UserInputError
+from audit.store import Run
 from reports import render_report
+from reports.i18n import format_finding, format_number
 
 SCRIPT = "<script>alert(1)</script>"  # a subgroup name in the conftest runs
 
@@ -162,3 +164,19 @@ def test_a_failure_leaves_no_report_file(full_run, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="crashed"):
         render_report(full_run, out_dir=tmp_path, formats=("html", "pdf"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_real_fairness_result_renders_with_its_intervals(real_fairness_run, tmp_path):
+    run = Run.open(real_fairness_run)
+    summary = run.audits["fairness"]["summary"]
+    by_group = run.table("fairness", "by_group")
+    women = by_group[by_group["group"] == "female"].iloc[0]
+    assert summary["worst_group"] == "female"          # the injected disparity was found
+    [path] = render_report(real_fairness_run, out_dir=tmp_path, lang="fr")
+    text = text_of(path.read_text(encoding="utf-8"))
+    cell = "{} [{}, {}]".format(*(format_number(women[c], "fr")
+                                  for c in ("error_rate", "error_rate_low", "error_rate_high")))
+    assert cell in text
+    for finding in run.findings("fairness"):
+        assert format_finding(finding, "fr") in text
+    assert "nécessite les poids du modèle" in text      # black-box: no saliency, no memorization
