@@ -82,7 +82,8 @@ def main(quick: bool = False) -> list[dict]:
             reference = per_image_throughput(method, model, x[:reference_n], target[:reference_n])
             rows.append({"case": f"{name} {method.name}", "batch": batch,
                          "internal_batch": budget.internal_batch_size or "all",
-                         "nnaudit": f"{human(ours)} img/s", "reference": f"{human(reference)} img/s",
+                         "nnaudit": f"{human(ours)} img/s",
+                         "reference": f"{human(reference)} img/s",
                          "ratio": round(ours / reference, 1)})
     print_table(rows)
     return rows

@@ -80,7 +80,8 @@ def image_methods(budget: Budget) -> list[AttributionMethod]:
     def integrated_gradients(model, x, target):
         # Sundararajan et al. 2017, black-image baseline.
         return IntegratedGradients(model).attribute(
-            x, target=target, n_steps=budget.ig_steps, internal_batch_size=budget.internal_batch_size)
+            x, target=target, n_steps=budget.ig_steps,
+            internal_batch_size=budget.internal_batch_size)
 
     def smoothgrad(model, x, target):
         # Smilkov et al. 2017: mean gradient over noisy copies of the input.
@@ -117,7 +118,8 @@ def tabular_methods(budget: Budget) -> list[AttributionMethod]:
     def integrated_gradients(model, x, target):
         # Sundararajan et al. 2017; zero baseline = the mean of standardized features.
         return IntegratedGradients(model).attribute(
-            x, target=target, n_steps=budget.ig_steps, internal_batch_size=budget.internal_batch_size)
+            x, target=target, n_steps=budget.ig_steps,
+            internal_batch_size=budget.internal_batch_size)
 
     def input_x_gradient(model, x, target):
         # Shrikumar et al. 2016 (gradient * input).

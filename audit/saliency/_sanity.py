@@ -99,7 +99,8 @@ def sanity_verdicts(cascade: pd.DataFrame, data_test: pd.DataFrame | None) -> pd
     failing = verdicts["full_randomization_spearman_abs"] > SIMILARITY_THRESHOLD
     if data_test is not None:
         random_labels = data_test.set_index("method")["spearman_abs"]
-        verdicts["random_labels_spearman_abs"] = random_labels.reindex(verdicts["method"]).to_numpy()
+        verdicts["random_labels_spearman_abs"] = random_labels.reindex(
+            verdicts["method"]).to_numpy()
         failing |= verdicts["random_labels_spearman_abs"] > SIMILARITY_THRESHOLD
     verdicts["passes"] = ~failing
     return verdicts.reset_index(drop=True)
@@ -159,7 +160,8 @@ def _reinitialize(module: nn.Module, generator: torch.Generator) -> None:
 
 def _figure_map(m: torch.Tensor) -> np.ndarray:
     """One example's map as a 2-D array: |attribution| summed over channels."""
-    return m.detach().abs().sum(dim=0).cpu().numpy() if m.dim() == 3 else m.detach().abs().cpu().numpy()
+    m = m.detach().abs()
+    return (m.sum(dim=0) if m.dim() == 3 else m).cpu().numpy()
 
 
 def _unit(m: np.ndarray) -> np.ndarray:
