@@ -75,7 +75,10 @@ def _difference(key: str, first: Any, second: Any, lang: str) -> str:
     if a is None or b is None or math.isnan(a) or math.isnan(b):
         return "—"
     diff = b - a
-    text = format_number(abs(diff), lang, "percent" if is_fraction(key) else "decimal")
+    if is_fraction(key):  # a change of a rate is in percentage points, not a relative percent
+        text = f"{format_number(abs(diff) * 100, lang)} {translator(lang)('pp')}"
+    else:
+        text = format_number(abs(diff), lang)
     return ("+" if diff > 0 else "−" if diff < 0 else "±") + text
 
 

@@ -135,8 +135,9 @@ def test_comparison_shows_both_runs_and_the_differences(full_run, balanced_run, 
     html = path.read_text(encoding="utf-8")
     rows = {text_of(r).strip() for r in re.findall(r"<tr>(.*?)</tr>", html, re.S)}
     # test accuracy 85.3 % -> 86.1 %; worst group error 21 % [18, 25] -> 9 % [6, 13]
-    assert "Model Test accuracy 85.3% 86.1% +0.8%" in rows
-    assert "Fairness across subgroups Worst group error 21% [18%, 25%] 9% [6%, 13%] −12%" in rows
+    assert "Model Test accuracy 85.3% 86.1% +0.8 pp" in rows        # percentage points
+    assert "Fairness across subgroups Worst group error 21% [18%, 25%] 9% [6%, 13%] −12 pp" in rows
+    assert "Fairness across subgroups Error ratio 4.2 1.5 −2.7" in rows
     assert "Generalization and memorization Mia auc 0.61 — —" in rows
 
 

@@ -79,7 +79,7 @@ def test_comparison_pdf(full_run, balanced_run, tmp_path):
     [path] = render_report(full_run, out_dir=tmp_path, formats="pdf", compare=balanced_run)
     text = flat(" ".join(pdf_pages(path)))
     assert "Comparison of two runs" in text
-    assert "21% [18%, 25%]" in text and "9% [6%, 13%]" in text and "−12%" in text
+    assert "21% [18%, 25%]" in text and "9% [6%, 13%]" in text and "−12 pp" in text
 
 
 def _boxes(box):
