@@ -78,7 +78,14 @@ def run_row(run_dir: str, mtime: float) -> dict[str, Any]:
 
 def runs_table(root: Path) -> pd.DataFrame:
     """The Runs page's table: one row per run directory, newest first."""
-    rows = [run_row(str(Path(root) / name), mtime) for name, mtime in run_dirs(root).items()]
+    return _runs_table(str(root), tuple(run_dirs(root).items()))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _runs_table(root: str, runs: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    """Keyed by every run's name and manifest mtime: one lookup when nothing changed, and only
+    the changed runs' manifests are read again when something did."""
+    rows = [run_row(str(Path(root) / name), mtime) for name, mtime in runs]
     columns = ["run", "status", "date", "dataset", "model", "kind", *(c for c, _ in HEADLINE),
                "audits", "notice"]
     return pd.DataFrame(rows, columns=columns)

@@ -88,6 +88,9 @@ def test_every_page_renders_in_chromium(server, tmp_path):
             assert CORRUPT in dom  # the broken run's notice
             assert "Test accuracy" in dom and "81.2%" in dom
         shot = shots / f"dashboard-{page}.png"
-        shot.unlink(missing_ok=True)
-        chromium(url, tmp_path / f"profile-{page}-shot", f"--screenshot={shot}")
-        assert shot.stat().st_size > 10_000, f"{page}: empty screenshot"
+        for attempt in range(4):  # a blank page on a busy machine: take it again
+            shot.unlink(missing_ok=True)
+            chromium(url, tmp_path / f"profile-{page}-shot{attempt}", f"--screenshot={shot}")
+            if shot.exists() and shot.stat().st_size > 30_000:
+                break
+        assert shot.stat().st_size > 30_000, f"{page}: blank screenshot"
