@@ -86,6 +86,8 @@ def format_number(value: Any, lang: str, kind: Literal["decimal", "percent"] = "
         return _("yes") if value else _("no")
     if kind == "percent":
         pattern = Locale.parse(lang).percent_formats[None].pattern.replace("#,##0", "#,##0.#", 1)
+        if 0 < abs(float(value)) < 0.0005:  # would round to 0 %: say it is below 0.1 %
+            return "< " + format_percent(0.001, format=pattern, locale=lang)
         return format_percent(float(value), format=pattern, locale=lang)
     if isinstance(value, numbers.Integral):
         return format_decimal(int(value), format="#,##0", locale=lang)

@@ -22,6 +22,8 @@ def test_numbers_follow_the_locale():
     assert format_number(12345.678, "fr") == "12\u202f345,68"
     assert format_number(0.041, "en", "percent") == "4.1%"
     assert format_number(0.041, "fr", "percent") == "4,1\xa0%"
+    assert format_number(2e-9, "en", "percent") == "< 0.1%"     # not a misleading 0%
+    assert format_number(0.0, "en", "percent") == "0%"
     assert format_number(3000, "fr") == "3\u202f000"
     # small values keep two significant digits instead of collapsing to 0.01
     assert format_number(0.0123, "en") == "0.012"
