@@ -77,6 +77,9 @@ def captum_scores(model: nn.Module, x: torch.Tensor, target: torch.Tensor,
         return noise, inputs - noise
 
     def explain(inputs, target):
+        # sensitivity_max hands the inputs over as a one-element tuple
+        if isinstance(inputs, tuple):
+            return (method.attribute(model, inputs[0], target),)
         return method.attribute(model, inputs, target)
 
     generator = torch.Generator().manual_seed(seed)

@@ -134,3 +134,16 @@ def test_tabular_importances_rank_the_informative_feature_first():
     assert "feature_importance" in result.figures
     assert result.summary["deletion_auc"]["integrated_gradients"] < result.summary[
         "random_order_deletion_auc"]
+
+
+@pytest.mark.slow
+def test_full_protocol_adds_captum_infidelity_and_sensitivity():
+    x, y = torch.rand(12, 1, 12, 12), torch.randint(0, 10, (12,))
+    groups = pd.DataFrame({"tone": ["light", "dark"] * 6})
+    dataset = SimpleNamespace(name="tiny", classes=[str(d) for d in range(10)], card={},
+                              test=SimpleNamespace(x=x, y=y, groups=groups))
+    result = saliency_audit(get_model("lenet5", (1, 12, 12), 10), dataset, "cpu", n_examples=4,
+                            protocol="full")
+    scores = result.tables["faithfulness"].set_index("method").drop(index="random order")
+    assert np.isfinite(scores[["infidelity", "sensitivity_max"]].to_numpy()).all()
+    assert result.tables["cascade"]["step"].max() == 5   # one step per LeNet-5 layer
