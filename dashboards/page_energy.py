@@ -1,24 +1,21 @@
 """Energy: per-phase energy and CO2, equivalents, and the inference projection.
 
-The projection is arithmetic on the stored per-1,000-predictions figure (nothing is measured
-again): at N predictions a day, inference emits ``per_1000 * N / 1000`` a day and catches up with
-the training cost after ``training / that`` days.
+The projection is the energy audit's own arithmetic (`audit.energy.inference_projection`) on the
+stored per-1,000-predictions figure: nothing is measured again when the slider moves.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from audit.energy import inference_projection
 from dashboards import data
 from dashboards.widgets import PageContext, audit_section, first_run, run_header
 
 PHASE_COLUMNS = ("phase", "name", "stage")
-ITEM_COLUMNS = ("items", "n_items", "predictions", "n_predictions")
 PER_DAY_CHOICES = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000)
 
 
@@ -32,11 +29,11 @@ def render(ctx: PageContext) -> None:
     info = run.audits.get("energy", {})
     if info.get("status") == "complete":
         tables = data.audit_tables(str(run.path), ctx.mtime(run), "energy")
-        phases = next((df for df in tables.values()
-                       if _phase_column(df) and _energy_column(df)), None)
-        if phases is not None:
-            _phase_charts(ctx, phases)
-        _projection(ctx, info.get("summary", {}) or {}, info.get("protocol", {}) or {}, phases)
+        phases = tables.get("phases")
+        if phases is not None and _phase_column(phases) and _energy_column(phases):
+            _phase_charts(ctx, phases[phases[_phase_column(phases)] != "total"])
+        _projection(ctx, info.get("summary", {}) or {}, info.get("protocol", {}) or {},
+                    tables.get("inference"))
     audit_section(ctx, run, "energy")
 
 
@@ -73,56 +70,28 @@ def _phase_charts(ctx: PageContext, phases: pd.DataFrame) -> None:
             tooltip=[phase, alt.Tooltip(f"{value}:Q", format=".3g")]), width="stretch")
 
 
-def _find(summary: dict[str, Any], pattern: str) -> float | None:
-    for key, value in summary.items():
-        if re.search(pattern, key) and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    return None
-
-
-def _phase_value(phases: pd.DataFrame | None, phase_prefix: str, column: str | None,
-                 per_item: bool = False) -> float | None:
-    if phases is None or column is None:
-        return None
-    rows = phases[phases[_phase_column(phases)].astype(str).str.startswith(phase_prefix)]
-    if rows.empty:
-        return None
-    if not per_item:
-        return float(rows[column].sum())
-    items = next((c for c in ITEM_COLUMNS if c in rows.columns), None)
-    n = float(rows[items].sum()) if items else 0.0
-    return float(rows[column].sum()) / n * 1000 if n > 0 else None
-
-
-def projection(per_1000: float, training: float, per_day: int) -> tuple[float, float]:
-    """(inference cost per day, days until it equals the training cost)."""
-    daily = per_1000 * per_day / 1000
-    return daily, (training / daily if daily > 0 else float("inf"))
-
-
-def _projection(ctx: PageContext, summary: dict, protocol: dict, phases) -> None:
+def _projection(ctx: PageContext, summary: dict, protocol: dict,
+                inference: pd.DataFrame | None) -> None:
     t = ctx.t
-    co2 = _co2_column(phases) if phases is not None else None
-    kwh = _energy_column(phases) if phases is not None else None
-    per_1000 = (_find(summary, r"(co2|kg).*per_1000|per_1000.*(co2|kg)")
-                or _phase_value(phases, "inference", co2, per_item=True))
-    training = (_find(summary, r"train.*(co2|kg)") or _phase_value(phases, "train", co2))
-    unit = t("kg CO2eq")
-    if per_1000 is None or training is None:  # fall back to energy when CO2 is missing
-        per_1000 = (_find(summary, r"kwh.*per_1000|per_1000.*kwh")
-                    or _phase_value(phases, "inference", kwh, per_item=True))
-        training = _find(summary, r"train.*kwh") or _phase_value(phases, "train", kwh)
-        unit = "kWh"
-    if per_1000 is None or training is None:
+    training_kwh = summary.get("training_kwh")
+    kwh_per_1000 = summary.get("inference_kwh_per_1000")
+    if not all(isinstance(v, (int, float)) and v == v for v in (training_kwh, kwh_per_1000)):
         return
+    row = (inference[inference["phase"] == "inference"]
+           if inference is not None and "phase" in inference.columns else pd.DataFrame())
+    kg_per_1000 = (float(row["kg_co2eq_per_1000"].iloc[0])
+                   if "kg_co2eq_per_1000" in row.columns and len(row) else None)
+
     st.markdown("#### " + t("Inference projection"))
-    stored = int(protocol.get("predictions_per_day") or summary.get("predictions_per_day") or 10_000)
+    stored = int(protocol.get("predictions_per_day") or 10_000)
     choices = sorted(set(PER_DAY_CHOICES) | {stored})
     per_day = st.select_slider(t("Predictions per day"), choices, value=stored,
                                format_func=lambda n: ctx.number(n, "integer"),
                                key="energy_per_day")
-    daily, days = projection(per_1000, training, per_day)
-    cols = st.columns(3)
-    cols[0].metric(t("Per 1,000 predictions") + f" ({unit})", ctx.number(per_1000))
-    cols[1].metric(t("Inference per day") + f" ({unit})", ctx.number(daily))
-    cols[2].metric(t("Days until inference equals training"), ctx.number(days))
+    days = inference_projection(training_kwh, kwh_per_1000, per_day) if training_kwh > 0 else None
+    cols = st.columns(4)
+    cols[0].metric(t("kWh per 1,000 predictions"), ctx.number(kwh_per_1000))
+    cols[1].metric(t("Inference kWh per day"), ctx.number(kwh_per_1000 / 1000 * per_day))
+    if kg_per_1000 is not None:
+        cols[2].metric(t("Inference kg CO2eq per day"), ctx.number(kg_per_1000 / 1000 * per_day))
+    cols[3].metric(t("Days until inference equals training"), ctx.number(days))

@@ -74,23 +74,38 @@ def fairness_result(error_scale: float) -> AuditResult:
         protocol={"threshold": 0.5, "positive": "yes", "min_group_size": 30, "n_boot": 1000})
 
 
-def energy_result(training_kg: float) -> AuditResult:
+def energy_result(training_kwh: float) -> AuditResult:
+    """The energy audit's shape: phases (with a total row), the inference cost, equivalents.
+
+    Inference: 0.0002 kWh for 2,000 predictions, so 0.0001 kWh per 1,000 predictions."""
+    intensity = 0.05  # kg CO2eq per kWh
     phases = pd.DataFrame({
         "phase": ["training", "fairness", "inference"],
-        "duration_s": [120.0, 5.0, 2.0],
-        "energy_kwh": [training_kg / 0.05, 0.0004, 0.0002],
-        "cpu_kwh": [training_kg / 0.1, 0.0002, 0.0001],
-        "emissions_kg": [training_kg, 0.00002, 0.00001],
-        "items": [0, 0, 2000],
-        "method": ["TDP estimate"] * 3,
+        "status": ["ok"] * 3, "label": ["estimated"] * 3,
+        "duration_s": [120.0, 5.0, 2.0], "items": [None, None, 2000],
+        "energy_kwh": [training_kwh, 0.0004, 0.0002],
+        "cpu_kwh": [training_kwh / 2, 0.0002, 0.0001],
     })
+    phases["kg_co2eq"] = phases["energy_kwh"] * intensity
+    total = {"phase": "total", "status": "ok", "label": "estimated",
+             "duration_s": phases["duration_s"].sum(), "items": None,
+             "energy_kwh": phases["energy_kwh"].sum(), "cpu_kwh": phases["cpu_kwh"].sum(),
+             "kg_co2eq": phases["kg_co2eq"].sum()}
+    phases = pd.concat([phases, pd.DataFrame([total])], ignore_index=True)
+    inference = pd.DataFrame([{
+        "phase": "inference", "items": 2000, "energy_kwh": 0.0002, "kg_co2eq": 0.0002 * intensity,
+        "kwh_per_1000": 0.0001, "kg_co2eq_per_1000": 0.0001 * intensity,
+        "predictions_per_day": 10_000.0, "kwh_per_day": 0.001, "training_kwh": training_kwh,
+        "days_to_match_training": training_kwh / 0.001}])
+    equivalents = pd.DataFrame({"equivalent": ["car_km"], "value": [total["kg_co2eq"] / 0.17]})
     return AuditResult(
-        "energy", tables={"phases": phases},
-        findings=[Finding("Training emitted {kg} kg CO2eq", {"kg": training_kg}, "info")],
-        summary={"total_kwh": float(phases["energy_kwh"].sum()),
-                 "total_kg_co2eq": float(phases["emissions_kg"].sum()), "measured": False,
-                 "inference_kg_co2eq_per_1000": 0.00001 / 2000 * 1000,
-                 "training_kg_co2eq": training_kg},
+        "energy", tables={"phases": phases, "inference": inference, "equivalents": equivalents},
+        findings=[Finding("The whole run used {kwh} kWh", {"kwh": float(total["energy_kwh"])},
+                          "info")],
+        summary={"total_kwh": float(total["energy_kwh"]),
+                 "total_kg_co2eq": float(total["kg_co2eq"]), "measured": False,
+                 "training_kwh": training_kwh, "inference_kwh_per_1000": 0.0001,
+                 "days_to_match_training": training_kwh / 0.001},
         protocol={"predictions_per_day": 10_000, "country": "FRA"})
 
 
@@ -121,13 +136,13 @@ def saliency_result() -> AuditResult:
 
 
 def write_run(root: Path, name: str, accuracy: float, error_scale: float,
-              training_kg: float) -> Path:
+              training_kwh: float) -> Path:
     writer = RunWriter(root / name)
     (root / name).mkdir(parents=True)
     writer.write_config({"name": name, "seed": 0})
     writer.write_table("predictions.parquet", predictions(seed=len(name)))
     writer.write_table("history.parquet", pd.DataFrame({"epoch": [1, 2], "train_loss": [0.6, 0.4]}))
-    for result in (fairness_result(error_scale), energy_result(training_kg),
+    for result in (fairness_result(error_scale), energy_result(training_kwh),
                    generalization_result(), saliency_result()):
         writer.write_audit(result)
     (root / name / "report.html").write_text("<html><body>report</body></html>")
@@ -142,8 +157,8 @@ def write_run(root: Path, name: str, accuracy: float, error_scale: float,
 def write_folder(root: Path) -> Path:
     """Two complete runs, a failed one, an interrupted one and a corrupt one under ``root``."""
     root.mkdir(parents=True, exist_ok=True)
-    write_run(root, RUN_A, accuracy=0.8125, error_scale=1.0, training_kg=0.002)
-    write_run(root, RUN_B, accuracy=0.8450, error_scale=0.5, training_kg=0.004)
+    write_run(root, RUN_A, accuracy=0.8125, error_scale=1.0, training_kwh=0.04)
+    write_run(root, RUN_B, accuracy=0.8450, error_scale=0.5, training_kwh=0.08)
     failed = RunWriter(root / FAILED)
     (root / FAILED).mkdir()
     failed.write_config({"name": FAILED})

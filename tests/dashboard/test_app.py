@@ -144,13 +144,14 @@ def test_french_switches_numbers_and_findings(app, runs_dir):
 def test_energy_projection_follows_the_slider(app, runs_dir):
     at = app("energy", runs=(RUN_A,))
     summary = Run(runs_dir / RUN_A).manifest["audits"]["energy"]["summary"]
-    per_1000 = summary["inference_kg_co2eq_per_1000"]
-    assert metric(at, "Days until inference equals training") == format_number(
-        summary["training_kg_co2eq"] / (per_1000 * 10_000 / 1000), "en")
+    days = "Days until inference equals training"
+    assert metric(at, days) == format_number(summary["days_to_match_training"], "en") == "40"
     at.select_slider(key="energy_per_day").set_value(100_000)
     at = rerun(at)
-    # 0.002 kg / (0.000005 kg per 1000 * 100) = 4 days, worked by hand
-    assert metric(at, "Days until inference equals training") == format_number(4.0, "en")
+    # 0.04 kWh of training / (0.0001 kWh per 1,000 x 100 per day) = 4 days, worked by hand
+    assert metric(at, days) == "4"
+    assert metric(at, "Inference kWh per day") == format_number(0.01, "en")
+    assert metric(at, "Inference kg CO2eq per day") == format_number(0.0005, "en")
     assert len(at.get("vega_lite_chart")) >= 2  # energy and CO2 per phase
 
 

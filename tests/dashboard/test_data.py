@@ -32,7 +32,7 @@ def test_a_manifest_pointing_outside_its_run_is_not_followed(runs_dir):
 
 def test_runs_table_rows_come_from_manifests(runs_dir):
     table = data.runs_table(runs_dir).set_index("run")
-    assert table.loc[RUN_A, "total_kwh"] == pytest.approx(0.002 / 0.05 + 0.0006)
+    assert table.loc[RUN_A, "total_kwh"] == pytest.approx(0.04 + 0.0006)
     assert table.loc[CORRUPT, "status"] == "corrupt" and pd.isna(table.loc[CORRUPT, "accuracy"])
 
 
