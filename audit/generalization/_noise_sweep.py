@@ -1,0 +1,64 @@
+"""Label-noise sweep: the same model trained on labels corrupted at several rates, all at once.
+
+Zhang et al. 2016, "Understanding deep learning requires rethinking generalization", Sec. 2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pandas as pd
+import torch
+
+from audit.train_many import ManyResult, train_many
+
+
+def corrupt_labels(y: torch.Tensor, fraction: float, num_classes: int,
+                   generator: torch.Generator) -> torch.Tensor:
+    """Replace each label, with probability ``fraction``, by a class drawn uniformly at random.
+
+    As in Zhang et al., a replaced label may fall on the true class, so fraction 1.0 gives
+    completely random labels (a share 1/num_classes of them correct by chance).
+    """
+    replaced = torch.rand(len(y), generator=generator) < fraction
+    drawn = torch.randint(0, num_classes, (len(y),), generator=generator)
+    return torch.where(replaced, drawn, y)
+
+
+def noisy_label_sets(y: torch.Tensor, fractions, num_classes: int, seed: int) -> torch.Tensor:
+    """(len(fractions), N) label vectors, one corruption rate per row, reproducible from ``seed``."""
+    return torch.stack([corrupt_labels(y, f, num_classes, torch.Generator().manual_seed(seed + i))
+                        for i, f in enumerate(fractions)])
+
+
+def run_noise_sweep(subsets, model_name, model_options, input_shape, num_classes, config,
+                    device, fractions, budget: int, target: float, seed: int):
+    """Train one model per corruption rate together; returns (ManyResult, labels, table)."""
+    labels = noisy_label_sets(subsets.y_train, fractions, num_classes, seed)
+    result = train_many(model_name, model_options, input_shape, num_classes, subsets.x_train,
+                        labels, config=replace(config, epochs=budget), device=device,
+                        x_test=subsets.x_test, y_test=subsets.y_test,
+                        seeds=[seed] * len(fractions), stop_at_train_acc=target)
+    rows = []
+    for k, fraction in enumerate(fractions):
+        fit = time_to_fit(result, k, target)
+        rows.append({"fraction": float(fraction), **final_accuracy(result, k), **fit})
+    return result, labels, pd.DataFrame(rows)
+
+
+def final_accuracy(result: ManyResult, k: int) -> dict:
+    last = result.history[result.history.model == k].iloc[-1]
+    return {"train_acc": float(last.train_acc), "test_acc": float(last.test_acc)}
+
+
+def time_to_fit(result: ManyResult, k: int, target: float) -> dict:
+    """First epoch at which model k's training accuracy reached ``target`` (NaN if never)."""
+    history = result.history[result.history.model == k]
+    reached = history[history.train_acc >= target]
+    if reached.empty:
+        return {"reached_target": False, "epochs_to_target": math.nan,
+                "seconds_to_target": math.nan, "epochs_run": result.epochs_run}
+    first = reached.iloc[0]
+    return {"reached_target": True, "epochs_to_target": int(first.epoch),
+            "seconds_to_target": float(first.seconds), "epochs_run": result.epochs_run}

@@ -1,0 +1,65 @@
+"""What the default and the full protocol run: sizes, budgets, rows, seeds.
+
+The default protocol is bounded for ``nnaudit run`` on two CPU cores (about a minute on
+shades-mnist); the full protocol is the complete one, meant for a GPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+
+from audit.errors import UserInputError
+
+# Regularizer settings of the ablation rows (Zhang et al. 2016, Table 1).
+ABLATION_ROWS = {
+    "none": {"augment": False, "dropout": 0.0, "weight_decay": 0.0},
+    "augmentation": {"augment": True, "dropout": 0.0, "weight_decay": 0.0},
+    "dropout": {"augment": False, "dropout": 0.5, "weight_decay": 0.0},
+    "weight decay": {"augment": False, "dropout": 0.0, "weight_decay": 5e-4},
+    "all": {"augment": True, "dropout": 0.5, "weight_decay": 5e-4},
+}
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """One protocol's parameters; ``to_dict()`` goes into the result's ``protocol``."""
+
+    name: str
+    n_train: int                  # training images of the memorization experiments
+    epoch_budget: int             # epochs before a run that did not reach the target stops
+    target_train_acc: float       # "fitted" means this training accuracy
+    noise_fractions: tuple[float, ...]
+    random_pixels: bool
+    ablation_rows: tuple[str, ...]
+    n_seeds: int
+    seed_train_size: int | None   # None: the whole training split
+    seed_epochs: int | None       # None: the configured epochs
+    gradient_steps: int
+    compare_activations: bool     # the course's sigmoid-versus-ReLU MLP comparison
+    n_boot: int
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["noise_fractions"] = list(self.noise_fractions)
+        out["ablation_rows"] = list(self.ablation_rows)
+        return out
+
+
+def make_protocol(name: str, device: torch.device) -> Protocol:
+    """The named protocol; the default one runs fewer seeds on a CPU than on a GPU."""
+    if name == "default":
+        return Protocol(
+            name="default", n_train=1000, epoch_budget=30, target_train_acc=0.99,
+            noise_fractions=(0.0, 0.5, 1.0), random_pixels=False,
+            ablation_rows=("none", "all"), n_seeds=3 if device.type == "cpu" else 5,
+            seed_train_size=1000, seed_epochs=None, gradient_steps=100,
+            compare_activations=False, n_boot=200)
+    if name == "full":
+        return Protocol(
+            name="full", n_train=20000, epoch_budget=100, target_train_acc=0.99,
+            noise_fractions=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), random_pixels=True,
+            ablation_rows=tuple(ABLATION_ROWS), n_seeds=5, seed_train_size=None,
+            seed_epochs=None, gradient_steps=300, compare_activations=True, n_boot=1000)
+    raise UserInputError(f"generalization protocol must be 'default' or 'full', not {name!r}.")

@@ -1,0 +1,46 @@
+"""Seed stability: would another seed have given another accuracy, or another worst subgroup?
+
+Bouthillier et al. 2021, "Accounting for variance in machine learning benchmarks". The model is
+retrained with K seeds (initialization and data order), all at once with `train_many`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from audit.train_many import train_many
+
+
+def run_seed_stability(x_train, y_train, subsets, group_columns: list[str], model_name,
+                       model_options, input_shape, num_classes, config, device,
+                       seeds: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Returns (per-seed accuracy, per-seed subgroup errors, per-subgroup summary).
+
+    The summary has, for each attribute and group, the mean, spread and range of the error
+    rate over seeds and in how many seeds the group was that attribute's worst.
+    """
+    result = train_many(model_name, model_options, input_shape, num_classes, x_train,
+                        y_train.expand(len(seeds), -1), config=config, device=device,
+                        seeds=seeds, track_train_acc=False)
+    predicted = result.predict_proba(subsets.x_test).argmax(-1)
+    runs, groups = [], []
+    for k, seed in enumerate(seeds):
+        wrong = (predicted[k] != subsets.y_test).numpy()
+        runs.append({"seed": seed, "test_acc": float(1 - wrong.mean())})
+        for column in group_columns:
+            errors = pd.Series(wrong).groupby(subsets.groups_test[column].to_numpy())
+            for group, error in errors.mean().items():
+                groups.append({"seed": seed, "attribute": column, "group": str(group),
+                               "n": int(errors.size()[group]), "error": float(error)})
+    runs, groups = pd.DataFrame(runs), pd.DataFrame(groups)
+    if groups.empty:
+        return runs, groups, pd.DataFrame()
+    worst = groups.loc[groups.groupby(["seed", "attribute"]).error.idxmax()]
+    times_worst = worst.groupby(["attribute", "group"]).size()
+    summary = (groups.groupby(["attribute", "group"]).error
+               .agg(mean_error="mean", std_error="std", min_error="min", max_error="max")
+               .assign(times_worst=lambda t: times_worst.reindex(t.index, fill_value=0))
+               .reset_index())
+    return runs, groups, summary

@@ -1,0 +1,94 @@
+"""train_many: K models trained together behave like K separate trainings."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+
+from audit.data.dataset import Split
+from audit.train import TrainConfig, train_model
+from audit.train_many import train_many
+from models import get_model
+
+SMALL_MLP = {"widths": (64,)}
+
+
+def _toy(n=300, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.rand(n, 1, 8, 8, generator=g), torch.randint(0, 4, (n,), generator=g)
+
+
+def test_one_model_matches_train_model():
+    x, y = _toy()
+    config = TrainConfig(epochs=2, batch_size=50, seed=3)
+    torch.manual_seed(3)
+    reference = get_model("mlp", (1, 8, 8), 4, **SMALL_MLP)
+    plain = train_model(reference, Split(x, y, pd.DataFrame(index=range(len(y)))), None,
+                        config, "cpu")
+    stacked = train_many("mlp", SMALL_MLP, (1, 8, 8), 4, x, y, config=config, device="cpu",
+                         seeds=[3])
+    for name, value in reference.state_dict().items():
+        torch.testing.assert_close(stacked.model(0).state_dict()[name], value,
+                                   atol=1e-4, rtol=1e-4)
+    assert stacked.history.train_loss.tolist() == pytest.approx(
+        plain.history.train_loss.tolist(), rel=1e-4)
+
+
+def test_model_k_of_a_stack_is_the_model_trained_alone():
+    x, y = _toy()
+    other = torch.roll(y, 1)
+    config = TrainConfig(epochs=2, batch_size=50)
+    stack = train_many("mlp", SMALL_MLP, (1, 8, 8), 4, x, torch.stack([y, other]),
+                       config=config, device="cpu", seeds=[5, 6])
+    alone = train_many("mlp", SMALL_MLP, (1, 8, 8), 4, x, other, config=config, device="cpu",
+                       seeds=[6])
+    torch.testing.assert_close(stack.predict_proba(x)[1], alone.predict_proba(x)[0],
+                               atol=1e-4, rtol=1e-4)
+
+
+def test_same_seed_gives_identical_results_on_cpu():
+    x, y = _toy()
+    config = TrainConfig(epochs=2, batch_size=50)
+    runs = [train_many("mlp", {**SMALL_MLP, "dropout": 0.3}, (1, 8, 8), 4, x,
+                       torch.stack([y, y.flip(0)]), config=config, device="cpu", seeds=[1, 2])
+            for _ in range(2)]
+    pd.testing.assert_frame_equal(runs[0].history.drop(columns="seconds"),
+                                  runs[1].history.drop(columns="seconds"))
+    for name in runs[0].params:
+        assert torch.equal(runs[0].params[name], runs[1].params[name])
+
+
+def test_models_with_different_labels_learn_different_things(shades):
+    x, y = shades.train.x[:600], shades.train.y[:600]
+    shuffled = y[torch.randperm(len(y), generator=torch.Generator().manual_seed(0))]
+    result = train_many("mlp", {"widths": (128,)}, shades.input_shape, 10, x,
+                        torch.stack([y, shuffled]), config=TrainConfig(epochs=15),
+                        device="cpu", x_test=shades.test.x, y_test=shades.test.y)
+    last = result.history[result.history.epoch == result.epochs_run].set_index("model")
+    predicted = result.predict_proba(x).argmax(-1)
+    # Each model agrees with its own labels far more than with the other model's.
+    assert (predicted[0] == y).float().mean() > (predicted[0] == shuffled).float().mean() + 0.5
+    assert (predicted[1] == shuffled).float().mean() > (predicted[1] == y).float().mean() + 0.3
+    # The true-label model in the stack generalizes; the shuffled one does not.
+    assert last.test_acc[0] > 0.75
+    assert last.test_acc[1] < 0.25
+    # result.model(k) is the same network as row k of the stack.
+    torch.testing.assert_close(torch.softmax(result.model(1)(x[:50]), 1),
+                               result.predict_proba(x[:50])[1], atol=1e-5, rtol=1e-4)
+
+
+def test_stop_at_train_acc_stops_before_the_budget():
+    x, y = _toy()
+    result = train_many("mlp", {"widths": (256,)}, (1, 8, 8), 4, x, y,
+                        config=TrainConfig(epochs=200, batch_size=50, lr=3e-3), device="cpu",
+                        stop_at_train_acc=0.9)
+    assert result.epochs_run < 200
+    assert result.history.train_acc.iloc[-1] >= 0.9
+
+
+def test_batch_norm_is_refused():
+    x, y = _toy()
+    with pytest.raises(ValueError, match="BatchNorm"):
+        train_many("mlp", {"batch_norm": True}, (1, 8, 8), 4, x, y,
+                   config=TrainConfig(epochs=1), device="cpu")
