@@ -4,7 +4,6 @@ the generic view of an audit, so a table or figure a new audit writes shows up w
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -159,6 +158,3 @@ def audit_section(ctx: PageContext, run: Run, audit: str, *, with_findings: bool
         show_figures(ctx, figures)
     return True
 
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
