@@ -11,6 +11,7 @@ import pytest
 
 from audit.store import Run
 from reports import render_report
+from reports.i18n import format_finding, format_number
 from reports.model_card import build_model_card
 from reports.render_html import model_card_html
 from reports.render_pdf import layout
@@ -99,3 +100,21 @@ def test_nothing_overflows_the_page_width(full_run):
                    for b in _boxes(child) if hasattr(b, "margin_width")]
         widest = max(b.position_x + b.margin_width() for b in content)
         assert widest <= right_margin_edge + 0.5, f"page {number} overflows"
+
+
+@pytest.mark.slow
+def test_a_real_pipeline_run_renders_in_both_formats(tiny_run, tmp_path):
+    """The lead's `tiny_run` (tests/conftest.py): every audit written by the real pipeline."""
+    run = Run.open(tiny_run)
+    html_path, pdf_path = render_report(tiny_run, out_dir=tmp_path, formats=("html", "pdf"),
+                                        lang="fr")
+    html = html_path.read_text(encoding="utf-8")
+    text = flat(" ".join(pdf_pages(pdf_path)))
+    accuracy = run.manifest["metrics"]["test_accuracy"]
+    assert format_number(accuracy, "fr", "percent") in html
+    for name in run.audits:
+        if run.audit_ran(name):
+            assert f'id="audit-{name}"' in html
+            for finding in run.findings(name)[:2]:
+                # the PDF wraps lines: compare the first words of each finding
+                assert flat(format_finding(finding, "fr"))[:40] in text
