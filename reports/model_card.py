@@ -167,6 +167,18 @@ def subgroup_counts_view(card: dict, lang: str) -> TableView | None:
     return table_view(df.reset_index(drop=True), _("Subgroup counts"), lang)
 
 
+def training_rows(run: Run, lang: str) -> list[tuple[str, str]]:
+    """Epochs and training time from ``history.parquet``, when the run trained a model."""
+    history = run.history()
+    if history is None or history.empty:
+        return []
+    _ = translator(lang)
+    rows = [(_("Epochs trained"), format_number(len(history), lang))]
+    if "seconds" in history.columns:
+        rows.append((_("Training time (s)"), format_number(float(history["seconds"].sum()), lang)))
+    return rows
+
+
 def _text_list(value: Any) -> list[str]:
     if value is None or value == "" or value == []:
         return []
@@ -211,6 +223,7 @@ def build_model_card(run: Run, lang: str) -> ModelCard:
     factors = [(str(k), str(v)) for k, v in (card.get("attributes") or {}).items()]
     metrics = [(label(k, lang), format_value(k, v, lang))
                for k, v in (m.get("metrics") or {}).items() if v is not None]
+    metrics += training_rows(run, lang)
 
     size = card.get("size")
     data = [(_("Source"), str(card.get("source") or "—")),

@@ -38,6 +38,7 @@ def text_of(html: str) -> str:
 def test_key_numbers_of_every_audit_are_shown(full_html):
     text = text_of(full_html)
     assert "Test accuracy 85.3%" in text
+    assert "Epochs trained 3 Training time (s) 30" in text   # from history.parquet
     assert "0.21 [0.18, 0.25]" in text                   # value [95 % interval] from by_group
     assert "Worst group error 21%" in text               # summary fraction as a percentage
     assert "Mia auc 0.61" in text
