@@ -243,7 +243,6 @@ def main(quick: bool = False, *, profile: bool = False, with_variants: bool = Fa
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     table = QUICK if quick else FULL
     batch_size = batch_size or (128 if quick else 512)
-    print(describe_environment(device))
     names = cases or list(table)
     rows = [row for name in names for row in compare(table[name], device, batch_size)]
     print_table(rows)
@@ -268,5 +267,6 @@ if __name__ == "__main__":
     parser.add_argument("--cases", nargs="*", choices=sorted(FULL), help="default: all")
     parser.add_argument("--device", help="default: cuda when present, else cpu")
     args = parser.parse_args()
+    print(describe_environment(args.device or ("cuda" if torch.cuda.is_available() else "cpu")))
     main(args.quick, profile=args.profile, with_variants=args.variants,
          batch_size=args.batch_size, cases=args.cases, device=args.device)
