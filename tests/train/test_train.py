@@ -191,3 +191,15 @@ def test_cuda_graph_path_learns_and_matches_eager_quality(task, make_lenet):
         assert math.isfinite(result.history["train_loss"].iloc[-1])
     probs = predict_proba(graphed.model, val, "cuda")
     assert probs.device.type == "cpu" and probs.dtype == torch.float32
+
+
+def test_trains_on_the_real_split_type_and_reports_each_epoch(task, make_lenet):
+    dataset = pytest.importorskip("audit.data.dataset")
+    import pandas as pd
+
+    train, val = (dataset.Split(s.x, s.y, pd.DataFrame(index=range(len(s.y)))) for s in task)
+    seen = []
+    result = train_model(make_lenet(), train, val, small(epochs=2), "cpu", on_epoch=seen.append)
+    assert [s["epoch"] for s in seen] == [1, 2] and all(s["epochs"] == 2 for s in seen)
+    assert seen[-1]["val_acc"] == result.history["val_acc"].iloc[-1]
+    assert seen[-1]["images_per_second"] > 0
