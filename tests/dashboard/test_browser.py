@@ -65,13 +65,14 @@ def chromium(url: str, profile: Path, *extra: str) -> str:
     return result.stdout
 
 
-def rendered(url: str, profile: Path, attempts: int = 4) -> str:
-    """The page's DOM once the app has drawn (the first load of a cold server can miss the
-    virtual-time budget on a busy machine, so load again, a few times at most)."""
+def rendered(url: str, profile: Path, attempts: int = 8) -> str:
+    """The page's DOM once the app has drawn. Chromium's virtual time runs ahead of a cold server
+    (its first script run imports pandas, altair, ...), so load again after a real pause."""
     for _ in range(attempts):
         dom = chromium(url, profile, "--dump-dom")
         if RUN_A in dom and 'data-testid="stHeading"' in dom:
             break
+        time.sleep(5)
     return dom
 
 
