@@ -60,7 +60,8 @@ def sidebar(root: Path) -> tuple[str, str, list[Run]]:
                or table[table["status"] == "complete"]["run"].tolist()[:1])
     names = st.sidebar.multiselect(t("Runs to open (one or two)"), openable, default=default,
                                    max_selections=2, key="selected_runs")
-    st.sidebar.caption(t("Folder") + f": {root.name} · {len(table)} " + t("runs"))
+    st.sidebar.caption(t("Folder: {folder} · {count} runs").format(folder=root.name,
+                                                                    count=len(table)))
     st.query_params.update({"page": page, "lang": lang})
     st.query_params["run"] = names
     return lang, page, [data.open_run(root, n) for n in names]

@@ -48,12 +48,13 @@ def render(ctx: PageContext) -> None:
             result = data.fairness_at_threshold(str(run.path), ctx.mtime(run), positive,
                                                 threshold, min_group_size)
         except Exception as exc:  # the audit rejects bad input with a message worth showing
-            st.error(f"{t('The table could not be recomputed:')} {exc}")
+            st.error(t("The table could not be recomputed: {error}").format(error=exc))
         else:
             table = result["tables"].get(BY_GROUP, table)
             findings = result["findings"]
-            st.caption(t("Recomputed from predictions.parquet at threshold")
-                       + f" {ctx.number(threshold)} ({t('positive class')}: {positive}).")
+            st.caption(t("Recomputed from predictions.parquet at threshold {threshold} "
+                         "(positive class: {positive}).").format(
+                             threshold=ctx.number(threshold), positive=positive))
 
     show_findings(ctx, findings)
     if table is None or table.empty:
@@ -123,8 +124,8 @@ def _subgroup_view(ctx: PageContext, run, table: pd.DataFrame, min_group_size: i
     st.altair_chart(_bars(view, group_col, metric, interval, small, t), width="stretch")
 
     if small.any():
-        st.warning(t("Groups too small to rank (n below") + f" {min_group_size}): "
-                   + ", ".join(view.loc[small, group_col].astype(str)))
+        st.warning(t("Groups too small to rank (n below {n}): {groups}").format(
+            n=min_group_size, groups=", ".join(view.loc[small, group_col].astype(str))))
 
     heat = _intersection_grid(table, attribute_col, group_col, metric)
     if heat is not None:

@@ -58,7 +58,8 @@ def run_header(ctx: PageContext, run: Run) -> None:
     files = data.report_files(run)
     mime = {"html": "text/html", "pdf": "application/pdf"}
     for col, (ext, path) in zip(st.columns(max(len(files), 1)), files.items()):
-        col.download_button(ctx.t("Download report") + f" ({ext.upper()})", path.read_bytes(),
+        col.download_button(ctx.t("Download report ({format})").format(format=ext.upper()),
+                            path.read_bytes(),
                             file_name=f"{run.name}-report.{ext}", mime=mime[ext],
                             key=f"report-{run.name}-{ext}")
 
