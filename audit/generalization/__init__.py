@@ -68,6 +68,9 @@ def generalization_audit(dataset, model_name: str, model_options: dict[str, Any]
                              f"at once, which BatchNorm does not allow: build it without "
                              f"batch_norm.")
     config = replace(train_config, seed=seed)
+    # The memorization experiments (random labels, noise sweep, ablation, membership) may use a
+    # smaller batch: fitting random labels takes optimizer steps, and small subsets give few.
+    memo_config = replace(config, batch_size=plan.batch_size or config.batch_size)
     data = draw_subsets(dataset, plan.n_train, seed)
     chance = 1.0 / n_classes
     budget, target = plan.epoch_budget, plan.target_train_acc
@@ -79,11 +82,11 @@ def generalization_audit(dataset, model_name: str, model_options: dict[str, Any]
     clock = time.perf_counter()
     fractions = plan.noise_fractions
     sweep_result, sweep_labels, sweep = run_noise_sweep(
-        data, *common, config, device, fractions, budget, target, seed)
+        data, *common, memo_config, device, fractions, budget, target, seed)
     true_k, random_k = fractions.index(0.0), fractions.index(1.0)
     runs = {"true labels": (sweep_result, true_k), "random labels": (sweep_result, random_k)}
     if plan.random_pixels:
-        runs["random pixels"] = (train_on_random_pixels(data, *common, config, device, budget,
+        runs["random pixels"] = (train_on_random_pixels(data, *common, memo_config, device, budget,
                                                         target, seed), 0)
     random_table, curves, slowdown = random_label_tables(runs, target)
     seconds["random_labels_and_noise_sweep"] = time.perf_counter() - clock
@@ -98,7 +101,7 @@ def generalization_audit(dataset, model_name: str, model_options: dict[str, Any]
     base_settings = {"augment": config.augment, "dropout": float(options.get("dropout", 0.0)),
                      "weight_decay": config.weight_decay}
     tables["regularizer_ablation"] = ablation = run_ablation(
-        data, *common, config, device, plan.ablation_rows,
+        data, *common, memo_config, device, plan.ablation_rows,
         {"true": sweep_labels[true_k], "random": sweep_labels[random_k]}, budget, target, seed,
         reuse=(base_settings, sweep_result, {"true": true_k, "random": random_k}))
     seconds["regularizer_ablation"] = time.perf_counter() - clock

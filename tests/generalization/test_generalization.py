@@ -1,0 +1,128 @@
+"""The generalization audit on real digits, and its pieces on hand-worked numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from audit.generalization._gradients import gradient_health, gradient_norms
+from audit.generalization._membership import example_losses, loss_threshold_attack
+from audit.generalization._noise_sweep import corrupt_labels, run_noise_sweep
+from audit.generalization._subsets import draw_subsets
+from audit.train import TrainConfig
+
+CHANCE = 0.1
+
+
+def test_corrupt_labels_replaces_the_asked_share():
+    y = torch.arange(10).repeat(2000)
+    assert torch.equal(corrupt_labels(y, 0.0, 10, torch.Generator().manual_seed(0)), y)
+    random = corrupt_labels(y, 1.0, 10, torch.Generator().manual_seed(0))
+    half = corrupt_labels(y, 0.5, 10, torch.Generator().manual_seed(0))
+    # A replaced label keeps the true class with probability 1/10.
+    assert (random == y).float().mean().item() == pytest.approx(0.1, abs=0.01)
+    assert (half == y).float().mean().item() == pytest.approx(0.55, abs=0.015)
+
+
+def test_attack_on_separated_losses_is_perfect_and_on_equal_ones_is_chance():
+    rng = np.random.default_rng(0)
+    perfect = loss_threshold_attack(np.array([0.1, 0.2, 0.3]), np.array([1.0, 2.0]),
+                                    n_boot=50, rng=rng)
+    assert perfect["auc"] == 1.0 and perfect["advantage"] == 1.0
+    same = loss_threshold_attack(rng.exponential(size=500), rng.exponential(size=500),
+                                 n_boot=200, rng=rng)
+    assert same["auc_low"] < 0.5 < same["auc_high"]
+
+
+def test_example_losses_are_minus_log_probability():
+    probs = torch.tensor([[0.5, 0.5], [0.9, 0.1]])
+    np.testing.assert_allclose(example_losses(probs, torch.tensor([0, 1])),
+                               [np.log(2), -np.log(0.1)], rtol=1e-6)
+
+
+def test_gradient_health_flags_a_tiny_ratio_and_a_nan():
+    norms = pd.DataFrame({"step": [1, 1, 1, 2, 2, 2], "layer": ["a", "b", "out"] * 2,
+                          "depth": [1, 2, 3] * 2,
+                          "norm": [1e-6, 0.5, 1.0, 2e-6, float("nan"), 2.0]})
+    health = gradient_health(norms).set_index("layer")
+    assert health.ratio_to_output["a"] == pytest.approx(1e-6)
+    assert health.status.to_dict() == {"a": "vanishing", "b": "exploding", "out": "healthy"}
+
+
+def test_subsets_keep_members_and_heldout_disjoint(shades):
+    data = draw_subsets(shades, 400, seed=0)
+    assert len(data.y_train) == len(data.y_heldout) == 400
+    members = {row.tobytes() for row in data.x_train.flatten(1).numpy()}
+    heldout = {row.tobytes() for row in data.x_heldout.flatten(1).numpy()}
+    assert len(members) == 400 and not members & heldout
+
+
+@pytest.mark.slow
+def test_deep_sigmoid_mlp_vanishes_and_relu_does_not(shades):
+    x, y = shades.train.x[:512], shades.train.y[:512]
+    config = TrainConfig(batch_size=64)
+    status = {act: gradient_health(gradient_norms(
+        "mlp", {"widths": (128,) * 8, "activation": act}, shades.input_shape, 10, x, y, config,
+        "cpu", steps=20, seed=0)).set_index("depth").status for act in ("sigmoid", "relu")}
+    assert status["sigmoid"][1] == "vanishing"
+    assert (status["relu"] == "healthy").all()
+
+
+@pytest.fixture(scope="module")
+def sweep(shades):
+    data = draw_subsets(shades, 500, seed=0)
+    result, labels, table = run_noise_sweep(
+        data, "mlp", {}, shades.input_shape, 10, TrainConfig(batch_size=32), "cpu",
+        (0.0, 0.5, 1.0), budget=60, target=0.99, seed=0)
+    return data, result, labels, table.set_index("fraction")
+
+
+@pytest.mark.slow
+def test_mlp_memorizes_random_labels_but_generalizes_from_true_ones(sweep):
+    _, _, _, table = sweep
+    assert table.train_acc[1.0] >= 0.95
+    assert abs(table.test_acc[1.0] - CHANCE) <= 0.05
+    assert table.test_acc[0.0] >= 0.6
+    assert table.epochs_to_target[1.0] > table.epochs_to_target[0.0]
+
+
+@pytest.mark.slow
+def test_test_accuracy_falls_as_label_noise_rises(sweep):
+    _, _, _, table = sweep
+    assert table.test_acc[0.0] > table.test_acc[0.5] > table.test_acc[1.0]
+
+
+@pytest.mark.slow
+def test_attack_finds_random_label_members_and_control_finds_nothing(sweep):
+    data, result, labels, _ = sweep
+    rng = np.random.default_rng(0)
+    random_k = 2
+    members = example_losses(result.predict_proba(data.x_train)[random_k], labels[random_k])
+    heldout_labels = corrupt_labels(data.y_heldout, 1.0, 10, torch.Generator().manual_seed(9))
+    nonmembers = example_losses(result.predict_proba(data.x_heldout)[random_k], heldout_labels)
+    assert loss_threshold_attack(members, nonmembers, n_boot=100, rng=rng)["auc"] >= 0.8
+    half = len(nonmembers) // 2
+    control = loss_threshold_attack(nonmembers[:half], nonmembers[half:], n_boot=300, rng=rng)
+    assert abs(control["auc"] - 0.5) < 0.07
+    assert control["auc_low"] < 0.5 < control["auc_high"]
+
+
+@pytest.mark.slow
+def test_default_audit_runs_and_is_reproducible_on_cpu(shades):
+    from audit.generalization import generalization_audit
+
+    runs = [generalization_audit(shades, "mlp", {"widths": (128,)}, TrainConfig(epochs=3),
+                                 "cpu", seed=1) for _ in range(2)]
+    first, second = runs
+    assert first.name == "generalization" and first.protocol["name"] == "default"
+    assert set(first.summary) >= {"random_label_train_acc", "random_label_test_acc",
+                                  "true_label_test_acc", "slowdown", "mia_auc"}
+    for name, table in first.tables.items():
+        pd.testing.assert_frame_equal(table.drop(columns=["seconds", "seconds_to_target"],
+                                                 errors="ignore"),
+                                      second.tables[name].drop(columns=["seconds",
+                                                                        "seconds_to_target"],
+                                                               errors="ignore"))
+    assert [f.text for f in first.findings] == [f.text for f in second.findings]
