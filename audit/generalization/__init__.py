@@ -139,7 +139,7 @@ def generalization_audit(dataset, model_name: str, model_options: dict[str, Any]
     n_seed_train = plan.seed_train_size or len(dataset.train)
     seed_x, seed_y = ((data.x_train, data.y_train) if n_seed_train <= len(data.y_train)
                       else (dataset.train.x, dataset.train.y))
-    seed_config = replace(config, epochs=plan.seed_epochs or config.epochs)
+    seed_config = replace(memo_config, epochs=plan.seed_epochs or config.epochs)
     seed_runs, seed_groups, seed_summary = run_seed_stability(
         seed_x, seed_y, data, groups, *common, seed_config, device,
         [seed + k for k in range(plan.n_seeds)])

@@ -54,7 +54,7 @@ def make_protocol(name: str, device: torch.device) -> Protocol:
         return Protocol(
             name="default", n_train=500, epoch_budget=50, batch_size=32, target_train_acc=0.99,
             noise_fractions=(0.0, 0.5, 1.0), random_pixels=False,
-            ablation_rows=("none", "all"), n_seeds=3 if device.type == "cpu" else 5,
+            ablation_rows=("none", "weight decay"), n_seeds=3 if device.type == "cpu" else 5,
             seed_train_size=500, seed_epochs=None, gradient_steps=100,
             compare_activations=False, n_boot=200)
     if name == "full":

@@ -81,11 +81,12 @@ def sweep(shades):
 
 @pytest.mark.slow
 def test_mlp_memorizes_random_labels_but_generalizes_from_true_ones(sweep):
-    _, _, _, table = sweep
+    _, result, _, table = sweep
     assert table.train_acc[1.0] >= 0.95
     assert abs(table.test_acc[1.0] - CHANCE) <= 0.05
     assert table.test_acc[0.0] >= 0.6
-    assert table.epochs_to_target[1.0] > table.epochs_to_target[0.0]
+    fitted = result.history[result.history.train_acc >= 0.95].groupby("model").epoch.min()
+    assert fitted[2] > fitted[0]  # random labels take longer to fit than true ones
 
 
 @pytest.mark.slow
