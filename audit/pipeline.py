@@ -182,7 +182,8 @@ def _saliency(config, dataset, model, device, train_config, y_true, y_pred, prob
 
     options = config["saliency"]
     return saliency_audit(model, dataset, device, n_examples=options["n_examples"],
-                          methods=options["methods"] or None, seed=config["seed"])
+                          methods=options["methods"] or None, seed=config["seed"],
+                          protocol=config["audits"]["protocol"])
 
 
 AUDIT_RUNNERS = {"fairness": _fairness, "generalization": _generalization, "saliency": _saliency}

@@ -263,18 +263,26 @@ class Run:
     def audit_ran(self, name: str) -> bool:
         return self.audits.get(name, {}).get("status") == "complete"
 
+    def file(self, rel: str) -> Path:
+        """A file named by the manifest, refused when the name leads outside the run."""
+        path = (self.path / rel).resolve()
+        if not path.is_relative_to(self.path.resolve()):
+            raise UserInputError(f"run {self.name} names a file outside itself: {rel!r}.")
+        return path
+
     def table(self, audit: str, name: str) -> pd.DataFrame:
         rel = self.audits.get(audit, {}).get("tables", {}).get(name)
         if rel is None:
             raise KeyError(f"run {self.name} has no table {audit}/{name}")
-        return pd.read_parquet(self.path / rel)
+        return pd.read_parquet(self.file(rel))
 
     def tables(self, audit: str) -> dict[str, pd.DataFrame]:
         return {n: self.table(audit, n) for n in self.audits.get(audit, {}).get("tables", {})}
 
     def figures(self, audit: str) -> dict[str, Path]:
         rels = self.audits.get(audit, {}).get("figures", {})
-        return {n: self.path / rel for n, rel in rels.items() if (self.path / rel).exists()}
+        files = {n: self.file(rel) for n, rel in rels.items()}
+        return {n: path for n, path in files.items() if path.exists()}
 
     def findings(self, audit: str) -> list[Finding]:
         return [Finding.from_dict(d) for d in self.audits.get(audit, {}).get("findings", [])]

@@ -197,7 +197,7 @@ def train_model(model: nn.Module, train: "Split", val: "Split | None", config: T
     steps_per_epoch = train_data.steps(config.batch_size)
     optimizer = _make_optimizer(model, config, device, capturable=cuda and config.cuda_graphs)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, _lr_factor(config.schedule, config.epochs, steps_per_epoch))
+        optimizer, lr_factor(config.schedule, config.epochs, steps_per_epoch))
     order = torch.Generator(device=train_data.order_device).manual_seed(config.seed)
     augment_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
 
@@ -359,7 +359,7 @@ def _make_optimizer(model: nn.Module, config: TrainConfig, device: torch.device,
                             fused=fused or None, capturable=capturable)
 
 
-def _lr_factor(schedule: str, epochs: int, steps_per_epoch: int) -> Callable[[int], float]:
+def lr_factor(schedule: str, epochs: int, steps_per_epoch: int) -> Callable[[int], float]:
     """Learning-rate multiplier as a function of the optimizer step count."""
     total = epochs * steps_per_epoch
     if schedule == "cosine":

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from audit.train import TrainConfig, _lr_factor, augment_images
+from audit.train import TrainConfig, lr_factor, augment_images
 from models import get_model
 
 
@@ -134,7 +134,7 @@ def train_many(model_name: str, model_options: dict[str, Any] | None,
     steps_per_epoch = max(1, n // config.batch_size)
     optimizer = _optimizer(list(params.values()), config, device)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, _lr_factor(config.schedule, config.epochs, steps_per_epoch))
+        optimizer, lr_factor(config.schedule, config.epochs, steps_per_epoch))
     amp = config.amp and device.type == "cuda"
 
     def per_model_logits(p, b, xb):

@@ -111,3 +111,16 @@ def test_manifest_records_versions_and_schema(tmp_path):
     data = json.loads((writer.path / "manifest.json").read_text())
     assert data["schema_version"] == 1
     assert "torch" in data["versions"] and "python" in data["versions"]
+
+
+def test_a_manifest_cannot_point_outside_its_run(tmp_path):
+    writer = RunWriter.create(tmp_path / "runs", "x", {})
+    (tmp_path / "secret.parquet").write_bytes(b"")
+    writer.audits["fairness"] = {"status": "complete", "tables": {"t": "../../secret.parquet"},
+                                 "figures": {"f": "../../secret.parquet"}}
+    writer.finish({})
+    run = Run.open(writer.path)
+    with pytest.raises(UserInputError, match="outside itself"):
+        run.table("fairness", "t")
+    with pytest.raises(UserInputError, match="outside itself"):
+        run.figures("fairness")
