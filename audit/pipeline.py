@@ -110,20 +110,17 @@ def run_blackbox(predictions: Path, *, label: str, groups: list[str], pred: str 
                             threshold=threshold, groups=groups, positive=positive)
     fair = config["fairness"]
     stage("audit:fairness")
-    result = fairness_audit(data.y_true, data.y_pred, data.groups, scores=data.scores,
-                            classes=data.classes, positive=data.positive,
-                            threshold=data.threshold if data.threshold is not None else fair["threshold"],
-                            min_group_size=fair["min_group_size"], n_boot=fair["n_boot"],
-                            seed=config["seed"])
+    result = fairness_audit(**data.audit_kwargs(), min_group_size=fair["min_group_size"],
+                            n_boot=fair["n_boot"], seed=config["seed"])
     writer = RunWriter.create(config["out"], config["name"] or f"blackbox-{Path(predictions).stem}",
                               config)
-    writer.write_table("predictions.parquet", _blackbox_predictions(data))
+    writer.write_table("predictions.parquet", data.predictions())
     writer.write_audit(result)
     accuracy = float(np.mean(np.asarray(data.y_true) == np.asarray(data.y_pred)))
     writer.finish({
         "kind": "blackbox", "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "config": config, "seed": config["seed"], "device": "none (predictions file)",
-        "dataset": {"name": Path(predictions).name, "card": data.card},
+        "dataset": {"name": data.card.get("name", Path(predictions).name), "card": data.card},
         "model": {"name": "black box", "options": {}, "parameters": None},
         "model_card": _model_card(config), "metrics": {"test_accuracy": accuracy},
         "audits": {name: {"status": "skipped", "reason": "a predictions file has no model to audit"}
@@ -143,17 +140,6 @@ def predictions_frame(y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray 
         for k, name in enumerate(classes):
             frame[f"score_{name}"] = probs[:, k].astype(np.float32)
     return pd.concat([frame, groups.reset_index(drop=True)], axis=1)
-
-
-def _blackbox_predictions(data) -> pd.DataFrame:
-    classes = list(data.classes)
-    index = {c: i for i, c in enumerate(classes)}
-    y_true = np.array([index[v] for v in data.y_true])
-    y_pred = np.array([index[v] for v in data.y_pred])
-    frame = predictions_frame(y_true, y_pred, None, classes, data.groups)
-    if data.scores is not None and np.ndim(data.scores) == 1 and data.positive is not None:
-        frame[f"score_{data.positive}"] = np.asarray(data.scores, dtype=np.float32)
-    return frame
 
 
 # --- the audits, as the pipeline calls them ---------------------------------------------------
