@@ -1,0 +1,9 @@
+"""Datasets with sensitive attributes: each loader returns an `AuditDataset`.
+
+See docs/ARCHITECTURE.md ("Data") for the contract and docs/datasets.md for each dataset.
+"""
+
+from audit.data.dataset import AuditDataset, Split
+from audit.data.registry import list_datasets, load_dataset
+
+__all__ = ["Split", "AuditDataset", "load_dataset", "list_datasets"]
