@@ -12,7 +12,6 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.model_selection import train_test_split
 
 from audit.errors import UserInputError
 
@@ -67,6 +66,8 @@ def stratified_indices(y: np.ndarray, test_size: float | int, val_size: float | 
 
     Sizes are fractions of the whole or absolute counts, as in scikit-learn.
     """
+    from sklearn.model_selection import train_test_split  # ~1 s import, only for loaders that split
+
     index = np.arange(len(y))
     rest, test = train_test_split(index, test_size=test_size, stratify=y, random_state=seed)
     if isinstance(val_size, float):

@@ -37,7 +37,7 @@ ATTRIBUTE_DEFINITIONS = {
 }
 
 
-def _class_balanced_order(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def class_balanced_order(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Positions of ``y`` in an order that cycles through the classes (each class shuffled).
 
     Taking the first k of this order picks k items whose class counts differ by at most one.
@@ -58,10 +58,10 @@ def assign_shades(y: np.ndarray, dark_share: float, rng: np.random.Generator) ->
     """
     n = len(y)
     dark = np.zeros(n, dtype=bool)
-    dark[_class_balanced_order(y, rng)[: round(dark_share * n)]] = True
+    dark[class_balanced_order(y, rng)[: round(dark_share * n)]] = True
     thick = np.zeros(n, dtype=bool)
     for members in (np.flatnonzero(dark), np.flatnonzero(~dark)):
-        chosen = _class_balanced_order(y[members], rng)[: len(members) // 2]
+        chosen = class_balanced_order(y[members], rng)[: len(members) // 2]
         thick[members[chosen]] = True
     return pd.DataFrame({
         "tone": np.where(dark, "dark", "light"),

