@@ -44,7 +44,10 @@ def _read_idx_pair(cls, root: Path, prefix: str, download: bool) -> tuple[torch.
     """Images and labels of one MNIST-format split, from raw files (``.gz`` or extracted)."""
     raw = root / cls.__name__ / "raw"
     names = [f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"]
-    present = lambda n: (raw / n).is_file() or (raw / f"{n}.gz").is_file()  # noqa: E731
+
+    def present(name: str) -> bool:
+        return (raw / name).is_file() or (raw / f"{name}.gz").is_file()
+
     if not all(present(n) for n in names):
         error = None
         if download:
