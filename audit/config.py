@@ -25,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "out": "runs",
     "data": {"name": "shades-mnist", "data_dir": "", "options": {}},
     "model": {"name": "lenet5", "options": {}},
-    "train": {"epochs": 8, "batch_size": 128, "optimizer": "adam", "lr": 1e-3,
+    "train": {"epochs": 15, "batch_size": 32, "optimizer": "adam", "lr": 1e-3,
               "momentum": 0.9, "weight_decay": 0.0, "schedule": "cosine", "patience": 0,
               "augment": False, "amp": True, "channels_last": True, "compile": False,
               "cuda_graphs": True},

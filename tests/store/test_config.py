@@ -21,7 +21,7 @@ def test_file_then_overrides_win_in_order(tmp_path):
     assert config["train"]["epochs"] == 3  # command-line string coerced to int
     assert config["audits"]["run"] == ["fairness", "saliency"]
     assert config["data"]["options"] == {"skew": 0.5}
-    assert DEFAULTS["train"]["epochs"] == 8  # defaults never mutated
+    assert DEFAULTS["train"]["epochs"] == 15  # defaults never mutated
 
 
 @pytest.mark.parametrize("text, message", [
