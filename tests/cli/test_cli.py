@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -65,7 +66,7 @@ def test_list_shows_incomplete_and_complete_runs(tmp_path):
     RunWriter.create(tmp_path, "interrupted", {"data": {"name": "shades-mnist"}})
     proc = nnaudit("list", str(tmp_path), "--json")
     assert proc.returncode == 0, proc.stderr
-    rows = {row["run"].split("-", 1)[1]: row for row in json.loads(proc.stdout)}
+    rows = {Path(row["run"]).name.split("-", 1)[1]: row for row in json.loads(proc.stdout)}
     assert rows["done"]["status"] == "complete"
     assert rows["done"]["headline"]["test_accuracy"] == 0.9
     assert rows["interrupted"]["status"] == "incomplete"
