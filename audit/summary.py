@@ -100,9 +100,10 @@ def print_run_summary(run: Run, console) -> None:
                       + (f": {audit.get('error') or audit.get('reason')}" if state != "complete" else ""))
         for text in audit["findings"][:4]:
             console.print(f"  - {text}")
-    console.print(f"\nRun directory: {run.path}")
+    # Paths are printed unwrapped, so they can be copied from any terminal width.
+    console.print(f"\nRun directory: {run.path}", soft_wrap=True)
     next_steps = [f"nnaudit show {run.path}"]
     if (run.path / "report.html").exists():
         next_steps.insert(0, f"open {run.path / 'report.html'}")
     next_steps.append(f"nnaudit dashboard {run.path.parent}")
-    console.print("Next: " + "  |  ".join(next_steps))
+    console.print("Next: " + "  |  ".join(next_steps), soft_wrap=True)

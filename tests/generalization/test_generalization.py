@@ -84,7 +84,12 @@ def test_mlp_memorizes_random_labels_but_generalizes_from_true_ones(sweep):
     _, result, _, table = sweep
     assert table.train_acc[1.0] >= 0.95
     assert abs(table.test_acc[1.0] - CHANCE) <= 0.05
-    assert table.test_acc[0.0] >= 0.6
+    # Generalization from true labels, read on the light-tone digits: the training subset holds
+    # 5% dark ones, so the balanced test split's dark half measures the injected bias instead.
+    data = sweep[0]
+    light = torch.as_tensor((data.groups_test["tone"] == "light").to_numpy())
+    true_model = result.predict_proba(data.x_test)[0].argmax(-1)
+    assert (true_model[light] == data.y_test[light]).float().mean() >= 0.8
     fitted = result.history[result.history.train_acc >= 0.95].groupby("model").epoch.min()
     assert fitted[2] > fitted[0]  # random labels take longer to fit than true ones
 

@@ -45,7 +45,7 @@ def test_default_run_from_the_command_line(tmp_path):
 def test_balanced_control_claims_no_tone_disparity(tmp_path):
     run = Run.open(run_pipeline(small_config(tmp_path, **{
         "data.options.skew": 0.5, "audits.run": ["fairness"], "energy.enabled": False,
-        "train.epochs": 6})))
+        "train.epochs": 15})))
     table = run.table("fairness", "by_group")
     tone = table[table["attribute"] == "tone"]
     assert not tone["significant"].any(), tone
