@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Sequence
 
 import numpy as np
@@ -16,6 +16,7 @@ from audit.results import AuditResult
 from audit.saliency import _figures, _findings
 from audit.saliency._faithfulness import (RANDOM_ORDER, captum_scores, curve_aucs,
                                           deletion_insertion_curves, importance)
+from audit.saliency._memory import rows_per_pass
 from audit.saliency._methods import (AttributionMethod, Budget, attribute_batched,
                                      prepare_model, select_methods)
 from audit.saliency._sanity import (SIMILARITY_THRESHOLD, cascading_randomization,
@@ -68,12 +69,14 @@ def saliency_audit(model: nn.Module, dataset, device: torch.device | str, *,
         raise UserInputError(f"saliency n_examples must be a positive integer, got {n_examples!r}.")
     started = time.perf_counter()
     device = torch.device(device)
-    budget = BUDGETS[protocol]
     test = dataset.test
     if test.x is None:
         raise UserInputError(f"the saliency audit needs the test split of {dataset.name!r} in "
                              "memory; this dataset only streams it.")
     explained = prepare_model(model, device)
+    # Randomized copies and the random-label model share the architecture, hence the pass size.
+    budget = replace(BUDGETS[protocol],
+                     rows_per_pass=rows_per_pass(explained, test.x[:1], device))
     is_image = test.x.dim() == 4
     chosen = select_methods(explained, is_image, budget, methods)
 

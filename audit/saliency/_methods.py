@@ -20,6 +20,9 @@ from torch import nn
 from audit.errors import UserInputError
 
 AttributeFn = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
+DEFAULT_IMAGES_PER_CALL = 256
+# Occluded copies of an input evaluated together when the budget sets no pass size.
+OCCLUSION_PERTURBATIONS = 64
 
 
 @dataclass(frozen=True)
@@ -31,19 +34,26 @@ class AttributionMethod:
     kind:      ``"contribution"`` when a positive value is evidence for the target (ranked by
                signed value in the faithfulness curves) or ``"sensitivity"`` when only the
                magnitude means something (ranked by absolute value).
+    images_per_call: ``attribute`` is called on at most this many inputs at a time (None: 256).
     """
 
     name: str
     attribute: AttributeFn
     kind: Literal["contribution", "sensitivity"] = "sensitivity"
+    images_per_call: int | None = None
 
 
 @dataclass(frozen=True)
 class Budget:
-    """How much each method may compute; the default keeps `nnaudit run` cheap on 2 CPU cores."""
+    """How much each method may compute; the default keeps `nnaudit run` cheap on 2 CPU cores.
+
+    ``rows_per_pass`` bounds the rows of one forward/backward pass (inputs times IG steps or
+    SmoothGrad samples or occlusion perturbations); `audit.saliency._memory.rows_per_pass`
+    sizes it to the device. None: each call computes all its rows at once.
+    """
 
     ig_steps: int = 32
-    internal_batch_size: int | None = None   # IG / SmoothGrad chunking; None = all at once
+    rows_per_pass: int | None = None
     smoothgrad_samples: int = 16
     smoothgrad_stdev: float = 0.15           # noise std as a fraction of the input range [0, 1]
     occlusion_window: int = 4                # square window, stride = window (no overlap)
@@ -81,13 +91,13 @@ def image_methods(budget: Budget) -> list[AttributionMethod]:
         # Sundararajan et al. 2017, black-image baseline.
         return IntegratedGradients(model).attribute(
             x, target=target, n_steps=budget.ig_steps,
-            internal_batch_size=budget.internal_batch_size)
+            internal_batch_size=_ig_rows(budget, len(x)))
 
     def smoothgrad(model, x, target):
         # Smilkov et al. 2017: mean gradient over noisy copies of the input.
         return NoiseTunnel(Saliency(model)).attribute(
             x, nt_type="smoothgrad", nt_samples=budget.smoothgrad_samples,
-            nt_samples_batch_size=_samples_per_batch(budget, x),
+            nt_samples_batch_size=_copies_per_pass(budget, len(x), budget.smoothgrad_samples),
             stdevs=budget.smoothgrad_stdev, target=target, abs=False)
 
     def grad_cam(model, x, target):
@@ -103,13 +113,17 @@ def image_methods(budget: Budget) -> list[AttributionMethod]:
         w = budget.occlusion_window
         return Occlusion(model).attribute(
             x, sliding_window_shapes=(x.shape[1], w, w), strides=(x.shape[1], w, w),
-            baselines=0.0, target=target, perturbations_per_eval=64)
+            baselines=0.0, target=target,
+            perturbations_per_eval=_copies_per_pass(budget, len(x), OCCLUSION_PERTURBATIONS))
 
-    return [AttributionMethod("saliency", saliency, "sensitivity"),
-            AttributionMethod("integrated_gradients", integrated_gradients, "contribution"),
-            AttributionMethod("smoothgrad", smoothgrad, "sensitivity"),
-            AttributionMethod("grad_cam", grad_cam, "contribution"),
-            AttributionMethod("occlusion", occlusion, "contribution")]
+    return [AttributionMethod("saliency", saliency, "sensitivity", _images(budget, 1)),
+            AttributionMethod("integrated_gradients", integrated_gradients, "contribution",
+                              _images(budget, budget.ig_steps)),
+            AttributionMethod("smoothgrad", smoothgrad, "sensitivity",
+                              _images(budget, budget.smoothgrad_samples)),
+            AttributionMethod("grad_cam", grad_cam, "contribution", _images(budget, 1)),
+            AttributionMethod("occlusion", occlusion, "contribution",
+                              _images(budget, OCCLUSION_PERTURBATIONS))]
 
 
 def tabular_methods(budget: Budget) -> list[AttributionMethod]:
@@ -119,14 +133,16 @@ def tabular_methods(budget: Budget) -> list[AttributionMethod]:
         # Sundararajan et al. 2017; zero baseline = the mean of standardized features.
         return IntegratedGradients(model).attribute(
             x, target=target, n_steps=budget.ig_steps,
-            internal_batch_size=budget.internal_batch_size)
+            internal_batch_size=_ig_rows(budget, len(x)))
 
     def input_x_gradient(model, x, target):
         # Shrikumar et al. 2016 (gradient * input).
         return InputXGradient(model).attribute(x, target=target)
 
-    return [AttributionMethod("integrated_gradients", integrated_gradients, "contribution"),
-            AttributionMethod("input_x_gradient", input_x_gradient, "contribution")]
+    return [AttributionMethod("integrated_gradients", integrated_gradients, "contribution",
+                              _images(budget, budget.ig_steps)),
+            AttributionMethod("input_x_gradient", input_x_gradient, "contribution",
+                              _images(budget, 1))]
 
 
 def select_methods(model: nn.Module, is_image: bool, budget: Budget,
@@ -153,8 +169,9 @@ def select_methods(model: nn.Module, is_image: bool, budget: Budget,
 
 
 def attribute_batched(method: AttributionMethod, model: nn.Module, x: torch.Tensor,
-                      target: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+                      target: torch.Tensor) -> torch.Tensor:
     """``method`` over ``x`` in chunks; a float32 tensor of ``x``'s shape, on x's device."""
+    batch_size = method.images_per_call or DEFAULT_IMAGES_PER_CALL
     maps = []
     for start in range(0, len(x), batch_size):
         inputs = x[start:start + batch_size].detach().clone().requires_grad_()
@@ -168,7 +185,22 @@ def attribute_batched(method: AttributionMethod, model: nn.Module, x: torch.Tens
     return torch.cat(maps)
 
 
-def _samples_per_batch(budget: Budget, x: torch.Tensor) -> int | None:
-    if budget.internal_batch_size is None:
+def _images(budget: Budget, rows_per_image: int) -> int | None:
+    """Inputs per call such that a call's rows fit in one pass (at least one input)."""
+    if budget.rows_per_pass is None:
         return None
-    return max(1, budget.internal_batch_size // max(1, len(x)))
+    return max(1, budget.rows_per_pass // rows_per_image)
+
+
+def _copies_per_pass(budget: Budget, n_inputs: int, copies: int) -> int:
+    """Noisy or occluded copies of each input that one pass of ``n_inputs`` inputs may hold."""
+    if budget.rows_per_pass is None:
+        return copies
+    return max(1, min(copies, budget.rows_per_pass // n_inputs))
+
+
+def _ig_rows(budget: Budget, n_inputs: int) -> int | None:
+    """IG's internal batch (inputs x steps); Captum needs at least two steps a pass."""
+    if budget.rows_per_pass is None or n_inputs * budget.ig_steps <= budget.rows_per_pass:
+        return None
+    return max(budget.rows_per_pass, 2 * n_inputs)
