@@ -75,6 +75,17 @@ def test_resume_after_interrupt_equals_uninterrupted_run(task, make_lenet, tmp_p
         assert torch.equal(wa, wb), name
 
 
+def test_channels_last_is_a_layout_not_a_result(task, make_lenet):
+    train, val = task
+    nhwc = train_model(make_lenet(), train, val, small(channels_last=True), "cpu")
+    nchw = train_model(make_lenet(), train, val, small(channels_last=False), "cpu")
+    conv = nhwc.model.features[3].weight  # 6 input channels: the two layouts differ
+    assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
+    assert nchw.model.features[3].weight.is_contiguous()
+    # Same seed, other summation order: the same training within float tolerance.
+    assert nhwc.history["val_acc"].to_list() == pytest.approx(nchw.history["val_acc"].to_list(), abs=0.02)
+
+
 def test_resume_without_checkpoint_starts_afresh(task, make_lenet, tmp_path):
     train, val = task
     result = train_model(make_lenet(), train, val, small(epochs=1), "cpu",
