@@ -3,8 +3,7 @@
 The public API is imported lazily so that `nnaudit --help` starts without importing torch.
 """
 
-from importlib import import_module
-from typing import Any
+from audit._lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -28,8 +27,4 @@ _PUBLIC = {
 
 __all__ = sorted(_PUBLIC)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _PUBLIC:
-        return getattr(import_module(_PUBLIC[name]), name)
-    raise AttributeError(f"module 'audit' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _PUBLIC)

@@ -8,8 +8,7 @@ Names are imported lazily, as in `audit/__init__.py`: the methods table (`_metho
 only torch and captum, which is what the attribution benchmark carries to a GPU machine.
 """
 
-from importlib import import_module
-from typing import Any
+from audit._lazy import lazy_getattr
 
 _PUBLIC = {
     "saliency_audit": "audit.saliency._audit",
@@ -20,8 +19,4 @@ _PUBLIC = {
 
 __all__ = sorted(_PUBLIC)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _PUBLIC:
-        return getattr(import_module(_PUBLIC[name]), name)
-    raise AttributeError(f"module 'audit.saliency' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _PUBLIC)
