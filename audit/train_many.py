@@ -76,10 +76,12 @@ class ManyResult:
 def _one_cpu_thread(train: Callable[..., "ManyResult"]) -> Callable[..., "ManyResult"]:
     """Run ``train`` with one intra-op thread when it trains on the CPU.
 
-    vmap'd convolutions with two intra-op threads ran about 60 times slower than with one
-    (measured on 2 cores: 3 stacked LeNet-5s, 500 images, 5 epochs took 170 s against 2.8 s),
-    while one model trained the plain way does not suffer; the cause is in torch's CPU
-    batching rules, so the fix stays here until it is gone there.
+    A stacked step is many small parallel regions, and each waits for its slowest thread: when
+    other processes hold the cores, two threads made it 9 to 60 times slower than one
+    (2 cores, 3 stacked LeNet-5s, 500 images, 5 epochs, batch 32: 33 s against 3.5 s beside
+    two busy processes, 170 s against 2.8 s on a loaded CI machine), against 1.7 times for one
+    model trained the plain way. On idle cores one thread costs nothing at batch 32 (1.9 s
+    against 1.8 s) and up to half the speed at batch 128; robustness wins.
     """
     @functools.wraps(train)
     def wrapper(*args, **kwargs):
