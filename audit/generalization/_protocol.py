@@ -30,6 +30,7 @@ class Protocol:
     n_train: int                  # training images of the memorization experiments
     epoch_budget: int             # epochs before a run that did not reach the target stops
     batch_size: int | None        # of the memorization experiments; None: the configured one
+    lr_scale: float               # their learning rate, times the configured one
     target_train_acc: float       # "fitted" means this training accuracy
     noise_fractions: tuple[float, ...]
     random_pixels: bool
@@ -52,14 +53,15 @@ def make_protocol(name: str, device: torch.device) -> Protocol:
     """The named protocol; the default one runs fewer seeds on a CPU than on a GPU."""
     if name == "default":
         return Protocol(
-            name="default", n_train=500, epoch_budget=50, batch_size=32, target_train_acc=0.99,
+            name="default", n_train=500, epoch_budget=50, batch_size=32, lr_scale=3.0,
+            target_train_acc=0.99,
             noise_fractions=(0.0, 0.5, 1.0), random_pixels=False,
             ablation_rows=("none", "weight decay"), n_seeds=3 if device.type == "cpu" else 5,
             seed_train_size=500, seed_epochs=None, gradient_steps=100,
             compare_activations=False, n_boot=200)
     if name == "full":
         return Protocol(
-            name="full", n_train=20000, epoch_budget=200, batch_size=None,
+            name="full", n_train=20000, epoch_budget=200, batch_size=None, lr_scale=3.0,
             target_train_acc=0.99,
             noise_fractions=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), random_pixels=True,
             ablation_rows=tuple(ABLATION_ROWS), n_seeds=5, seed_train_size=None,

@@ -38,6 +38,14 @@ def test_default_run_from_the_command_line(tmp_path):
     tone = table[table["attribute"] == "tone"].set_index("group")
     assert tone.loc["dark", "error_rate_low"] > tone.loc["light", "error_rate_high"]
 
+    # Zhang et al.'s result in the default budget: the same LeNet-5 fits random labels to the
+    # target, later than true labels, and they teach it nothing about the test set.
+    memorization = run.table("generalization", "random_labels").set_index("condition")
+    assert memorization.reached_target.all(), memorization
+    assert (memorization.epochs_to_target["random labels"]
+            > memorization.epochs_to_target["true labels"])
+    assert memorization.test_acc["random labels"] < 0.2
+
     # The energy total is printed next to the accuracy.
     assert "kWh" in proc.stdout
 
