@@ -18,7 +18,9 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
+from audit.config import AUDITS
 from audit.errors import UserInputError
+from audit.results import AuditResult
 from audit.store import Run, RunWriter
 
 StageCallback = Callable[[str], None]
@@ -77,11 +79,16 @@ def run_pipeline(config: dict[str, Any], *, resume_dir: Path | None = None,
                            predictions_frame(y_true, y_pred, probs, dataset.classes, dataset.test.groups))
         manifest["metrics"] = _metrics(y_true, probs, trained)
 
-        for name in config["audits"]["run"]:
+        done: dict[str, AuditResult] = {}
+        # In AUDITS order whatever the configured order: saliency reuses generalization's models.
+        for name in [a for a in AUDITS if a in config["audits"]["run"]]:
             stage(f"audit:{name}")
             with _timed(timings, f"audit:{name}"), meter.phase(f"audit:{name}"):
-                _run_audit(writer, name, lambda: AUDIT_RUNNERS[name](
-                    config, dataset, trained.model, device, train_config, y_true, y_pred, probs))
+                result = _run_audit(writer, name, lambda: AUDIT_RUNNERS[name](
+                    config, dataset, trained.model, device, train_config, y_true, y_pred, probs,
+                    done))
+            if result is not None:
+                done[name] = result
         if config["energy"]["enabled"]:
             writer.write_audit(meter.result(predictions_per_day=config["energy"]["predictions_per_day"]))
         (writer.path / "checkpoint.pt").unlink(missing_ok=True)
@@ -144,7 +151,7 @@ def predictions_frame(y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray 
 
 # --- the audits, as the pipeline calls them ---------------------------------------------------
 
-def _fairness(config, dataset, model, device, train_config, y_true, y_pred, probs):
+def _fairness(config, dataset, model, device, train_config, y_true, y_pred, probs, done):
     from audit.fairness import fairness_audit
 
     fair = config["fairness"]
@@ -155,7 +162,8 @@ def _fairness(config, dataset, model, device, train_config, y_true, y_pred, prob
                           seed=config["seed"], training_groups=dataset.train.groups)
 
 
-def _generalization(config, dataset, model, device, train_config, y_true, y_pred, probs):
+def _generalization(config, dataset, model, device, train_config, y_true, y_pred, probs,
+                    done):
     from audit.generalization import generalization_audit
 
     return generalization_audit(dataset, config["model"]["name"], config["model"]["options"],
@@ -163,27 +171,35 @@ def _generalization(config, dataset, model, device, train_config, y_true, y_pred
                                 seed=config["seed"])
 
 
-def _saliency(config, dataset, model, device, train_config, y_true, y_pred, probs):
+def _saliency(config, dataset, model, device, train_config, y_true, y_pred, probs, done):
     from audit.saliency import saliency_audit
 
     options = config["saliency"]
+    random_label_model = (done["generalization"].models.get("random_labels")
+                          if "generalization" in done else None)
     return saliency_audit(model, dataset, device, n_examples=options["n_examples"],
                           methods=options["methods"] or None, seed=config["seed"],
-                          protocol=config["audits"]["protocol"])
+                          protocol=config["audits"]["protocol"],
+                          random_label_model=random_label_model)
 
 
 AUDIT_RUNNERS = {"fairness": _fairness, "generalization": _generalization, "saliency": _saliency}
 
 
-def _run_audit(writer: RunWriter, name: str, compute: Callable[[], Any]) -> None:
-    """Run one audit; an internal failure is recorded in the manifest, the others still run."""
+def _run_audit(writer: RunWriter, name: str,
+               compute: Callable[[], AuditResult]) -> AuditResult | None:
+    """Run and write one audit; an internal failure is recorded in the manifest (and None
+    returned), the others still run."""
     try:
-        writer.write_audit(compute())
+        result = compute()
+        writer.write_audit(result)
+        return result
     except (KeyboardInterrupt, UserInputError):
         raise
     except Exception as exc:
         writer.audits[name] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}",
                                "traceback": traceback.format_exc(limit=8)}
+        return None
 
 
 # --- helpers -----------------------------------------------------------------------------------

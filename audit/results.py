@@ -62,6 +62,9 @@ class AuditResult:
     summary:  small JSON-able dict of headline numbers for the manifest, `nnaudit list` and the
               dashboard's run table (e.g. ``{"worst_group_error": 0.21}``).
     protocol: JSON-able description of what exactly ran (parameters, budgets, what was skipped).
+    models:   name -> `torch.nn.Module` the audit trained that a reader or a later audit may
+              reuse (the generalization audit's random-label model feeds the saliency audit's
+              data-randomization test); written as ``<name>/<model>.pt`` state dicts.
     """
 
     name: str
@@ -70,3 +73,4 @@ class AuditResult:
     findings: list[Finding] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     protocol: dict[str, Any] = field(default_factory=dict)
+    models: dict[str, Any] = field(default_factory=dict)

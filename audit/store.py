@@ -130,12 +130,12 @@ class RunWriter:
         plt.close(fig)
         return out
 
-    def write_model(self, model: Any) -> Path:
+    def write_model(self, model: Any, relpath: str = "model.pt") -> Path:
         """Save the state_dict only: loading it needs no pickle (torch.load(weights_only=True))."""
         import torch
 
         state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-        return atomic_write(self.path / "model.pt", lambda p: torch.save(state, p))
+        return atomic_write(self.path / relpath, lambda p: torch.save(state, p))
 
     def write_audit(self, result: AuditResult) -> None:
         """Write an audit's tables, figures and findings, and remember them for the manifest."""
@@ -150,11 +150,15 @@ class RunWriter:
             rel = f"figures/{name}__{fig_name}.png"
             self.write_figure(rel, fig)
             figures[fig_name] = rel
+        models = {}
+        for model_name, model in result.models.items():
+            models[model_name] = rel = f"{name}/{model_name}.pt"
+            self.write_model(model, rel)
         findings = [f.to_dict() for f in result.findings]
         self.write_json(f"{name}/findings.json", findings)
         self.audits[name] = {"status": "complete", "tables": tables, "figures": figures,
                              "findings": findings, "summary": result.summary,
-                             "protocol": result.protocol}
+                             "protocol": result.protocol, **({"models": models} if models else {})}
 
     def record_skipped(self, name: str, reason: str) -> None:
         self.audits[name] = {"status": "skipped", "reason": reason}

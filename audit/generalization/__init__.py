@@ -198,4 +198,5 @@ def generalization_audit(dataset, model_name: str, model_options: dict[str, Any]
         "seconds": seconds,
     }
     return AuditResult(name="generalization", tables=tables, figures=figures, findings=findings,
-                       summary=summary, protocol=protocol_dict)
+                       summary=summary, protocol=protocol_dict,
+                       models={"random_labels": sweep_result.model(random_k).cpu()})

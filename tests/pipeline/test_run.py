@@ -96,3 +96,20 @@ def test_tiny_run_is_a_complete_result(tiny_run):
     assert set(manifest["timings"]) >= {"training", "inference", "audit:fairness"}
     phases = run.table("energy", "phases")
     assert {"training", "inference", "audit:fairness"} <= set(phases["phase"])
+
+
+def test_saliency_checks_maps_against_the_random_label_model(tiny_run):
+    """The generalization audit's random-label model is saved and feeds Adebayo et al.'s
+    data-randomization test in the saliency audit."""
+    import torch
+
+    from models import get_model
+
+    run = Run.open(tiny_run)
+    weights = torch.load(run.file(run.audits["generalization"]["models"]["random_labels"]),
+                         weights_only=True)
+    get_model("lenet5", (1, 28, 28), 10).load_state_dict(weights)
+    assert run.audits["saliency"]["protocol"]["sanity"]["data_randomization"] is True
+    random_labels = run.table("saliency", "random_labels")
+    assert set(random_labels["method"]) == set(run.table("saliency", "sanity")["method"])
+    assert "random_labels_spearman_abs" in run.table("saliency", "sanity").columns

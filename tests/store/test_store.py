@@ -39,6 +39,24 @@ def test_complete_run_round_trips(tmp_path):
     assert run.audits["fairness"]["summary"]["worst_group"] == "b"
 
 
+def test_models_an_audit_trained_are_saved_as_state_dicts(tmp_path):
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 2)
+    writer = RunWriter.create(tmp_path, "models", {})
+    writer.write_audit(AuditResult(name="generalization", models={"random_labels": model}))
+    writer.write_audit(_result())
+    writer.finish({})
+
+    run = Run.open(writer.path)
+    relpath = run.audits["generalization"]["models"]["random_labels"]
+    assert relpath == "generalization/random_labels.pt"
+    state = torch.load(run.file(relpath), weights_only=True)
+    assert torch.equal(state["weight"], model.weight.detach())
+    assert "models" not in run.audits["fairness"]
+
+
 def test_run_without_manifest_is_incomplete_never_a_result(tmp_path):
     writer = RunWriter.create(tmp_path, "x", {"seed": 0})
     writer.write_audit(_result())  # tables exist, but no manifest yet
