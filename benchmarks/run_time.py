@@ -25,15 +25,28 @@ def time_run(protocol: str, device: str) -> dict:
                 **{f"{k}_s": v for k, v in run.manifest["timings"].items()}}
 
 
+# Issue 9's targets, in seconds: the default run on 2 CPU cores, --full on an H100.
+TARGETS = {("default", "cpu"): 300, ("full", "cuda"): 120}
+
+
 def main(quick: bool = False) -> list[dict]:
     import torch
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    rows = [time_run("default", device)]
+    runs = [time_run("default", device)]
     if device == "cuda" and not quick:
-        rows.append(time_run("full", device))
-    for row in rows:
-        print("  ".join(f"{k}={v}" for k, v in row.items()))
+        runs.append(time_run("full", device))
+    rows = []
+    for run in runs:
+        print("  ".join(f"{k}={v}" for k, v in run.items()))
+        target = TARGETS.get((run["protocol"], device))
+        stages = ", ".join(f"{k[:-2]} {v:.1f}s" for k, v in run.items()
+                           if k.endswith("_s") and k != "total_s")
+        rows.append({"case": f"nnaudit run, {run['protocol']} protocol",
+                     "nnaudit": f"{run['total_s']} s",
+                     "reference": f"target {target} s" if target else "",
+                     "ratio": round(target / run["total_s"], 1) if target else "",
+                     "note": f"{stages}; ratio = target / time"})
     return rows
 
 
