@@ -13,7 +13,7 @@ def test_interval_columns_are_folded_and_small_groups_flagged():
                        "error_rate_low": [0.2, np.nan], "error_rate_high": [0.3, np.nan],
                        "small_group": [False, True], "share_pct": [0.041, 0.959]})
     view = table_view(df, "By group", "fr")
-    assert view.headers == ["group", "error rate [intervalle à 95 %]", "share pct"]
+    assert view.headers == ["groupe", "taux d'erreur [intervalle à 95 %]", "share pct"]
     assert view.rows == [["a", "0,25 [0,2, 0,3]", "4,1\xa0%"], ["b", "non défini", "95,9\xa0%"]]
     assert view.flagged == [False, True]
     assert view.numeric == [False, True, True]
