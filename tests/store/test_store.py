@@ -142,3 +142,15 @@ def test_a_manifest_cannot_point_outside_its_run(tmp_path):
         run.table("fairness", "t")
     with pytest.raises(UserInputError, match="outside itself"):
         run.figures("fairness")
+
+
+@pytest.mark.parametrize("params, text", [
+    ({"wh": 0.00042}, "0.00042 Wh"),  # not "0 Wh": two significant digits below one
+    ({"wh": 0.95}, "0.95 Wh"),
+    ({"wh": 12.3456}, "12.35 Wh"),
+    ({"wh": 3.0}, "3 Wh"),
+    ({"wh_pct": 0.041}, "4.1% Wh"),
+])
+def test_finding_text_keeps_small_numbers_readable(params, text):
+    [name] = params
+    assert Finding("{" + name + "} Wh", params).text == text
