@@ -46,7 +46,7 @@ class Finding:
 def _plain(name: str, value: Any) -> str:
     if isinstance(value, float):
         if name.endswith("_pct"):
-            return f"{100 * value:.1f}%"
+            return "< 0.1%" if 0 < abs(value) < 0.0005 else f"{100 * value:.1f}%"
         if 0 < abs(value) < 1:  # two significant digits, as the reports: 0.0042 Wh, not 0 Wh
             return f"{value:.2g}"
         return f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.3g}"

@@ -150,6 +150,7 @@ def test_a_manifest_cannot_point_outside_its_run(tmp_path):
     ({"wh": 12.3456}, "12.35 Wh"),
     ({"wh": 3.0}, "3 Wh"),
     ({"wh_pct": 0.041}, "4.1% Wh"),
+    ({"wh_pct": 0.00001}, "< 0.1% Wh"),  # not "0.0%", as the reports write it
 ])
 def test_finding_text_keeps_small_numbers_readable(params, text):
     [name] = params
