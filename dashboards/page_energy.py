@@ -13,19 +13,16 @@ import streamlit as st
 
 from audit.energy import inference_projection
 from dashboards import data
-from dashboards.widgets import PageContext, audit_section, first_run, run_header
+from dashboards.widgets import PageContext, audit_section, detail_page
 
 PHASE_COLUMNS = ("phase", "name", "stage")
 PER_DAY_CHOICES = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000)
 
 
 def render(ctx: PageContext) -> None:
-    t = ctx.t
-    st.header(t("Energy"))
-    run = first_run(ctx)
+    run = detail_page(ctx, "Energy")
     if run is None:
         return
-    run_header(ctx, run)
     info = run.audits.get("energy", {})
     if info.get("status") == "complete":
         tables = data.audit_tables(str(run.path), ctx.mtime(run), "energy")

@@ -12,8 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data
-from dashboards.widgets import (PageContext, audit_section, first_column, first_run,
-                                interval_metrics, run_header, show_findings, show_table)
+from dashboards.widgets import (PageContext, audit_section, detail_page, first_column,
+                                interval_metrics, show_findings, show_table)
 
 ATTRIBUTE_COLUMNS = ("attribute", "attributes", "intersection", "feature", "sensitive")
 GROUP_COLUMNS = ("group", "subgroup", "value", "level")
@@ -26,11 +26,9 @@ BY_GROUP = "by_group"
 
 def render(ctx: PageContext) -> None:
     t = ctx.t
-    st.header(t("Fairness"))
-    run = first_run(ctx)
+    run = detail_page(ctx, "Fairness")
     if run is None:
         return
-    run_header(ctx, run)
     info = run.audits.get("fairness", {})
     if info.get("status") != "complete":
         audit_section(ctx, run, "fairness")

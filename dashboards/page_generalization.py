@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.widgets import PageContext, audit_section, first_run, run_header
+from dashboards.widgets import PageContext, audit_section, detail_page
 
 
 def render(ctx: PageContext) -> None:
-    st.header(ctx.t("Generalization"))
-    run = first_run(ctx)
+    run = detail_page(ctx, "Generalization")
     if run is None:
         return
-    run_header(ctx, run)
     protocol = run.audits.get("generalization", {}).get("protocol") or {}
     if protocol.get("protocol"):
         st.caption(ctx.t("Protocol") + f": {protocol['protocol']}")

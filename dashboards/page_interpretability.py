@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data
-from dashboards.widgets import (PageContext, audit_section, first_run, run_header,
+from dashboards.widgets import (PageContext, audit_section, detail_page,
                                 show_figures)
 
 METHOD_COLUMNS = ("method", "methods", "attribution")
@@ -16,11 +16,9 @@ METHOD_COLUMNS = ("method", "methods", "attribution")
 
 def render(ctx: PageContext) -> None:
     t = ctx.t
-    st.header(t("Interpretability"))
-    run = first_run(ctx)
+    run = detail_page(ctx, "Interpretability")
     if run is None:
         return
-    run_header(ctx, run)
     if run.audits.get("saliency", {}).get("status") != "complete":
         audit_section(ctx, run, "saliency")
         return

@@ -39,14 +39,19 @@ class PageContext:
         return format_number(value, self.lang, kind)
 
 
-def first_run(ctx: PageContext) -> Run | None:
-    """The run a detail page shows; a hint to pick one when none is selected."""
+def detail_page(ctx: PageContext, title: str) -> Run | None:
+    """Open a one-run page: its title, then the first selected run's header.
+
+    Returns that run, or None (with a hint to pick one) when no run is selected.
+    """
+    st.header(ctx.t(title))
     if not ctx.selected:
         st.info(ctx.t("Select a run in the sidebar."))
         return None
     run = ctx.selected[0]
     if len(ctx.selected) > 1:
         st.caption(ctx.t("Showing the first selected run; the Compare page shows both."))
+    run_header(ctx, run)
     return run
 
 

@@ -6,8 +6,6 @@ retrained with K seeds (initialization and data order), all at once with `train_
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 
 from audit.train_many import train_many

@@ -1,5 +1,4 @@
 import pytest
-import torch
 
 from audit.data import load_dataset
 from audit.errors import UserInputError
