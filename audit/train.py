@@ -199,7 +199,8 @@ def train_model(model: nn.Module, train: "Split", val: "Split | None", config: T
     forward = torch.compile(model) if config.compile else model
 
     steps_per_epoch = train_data.steps(config.batch_size)
-    optimizer = _make_optimizer(model, config, device, capturable=cuda and config.cuda_graphs)
+    optimizer = make_optimizer([p for p in model.parameters() if p.requires_grad], config, device,
+                               capturable=cuda and config.cuda_graphs)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lr_factor(config.schedule, config.epochs, steps_per_epoch))
     order = torch.Generator(device=train_data.order_device).manual_seed(config.seed)
@@ -350,9 +351,9 @@ class _GraphedStep:
         self.graph.replay()
 
 
-def _make_optimizer(model: nn.Module, config: TrainConfig, device: torch.device, *,
-                    capturable: bool) -> torch.optim.Optimizer:
-    params = [p for p in model.parameters() if p.requires_grad]
+def make_optimizer(params: list[torch.Tensor], config: TrainConfig, device: torch.device, *,
+                   capturable: bool = False) -> torch.optim.Optimizer:
+    """The configured Adam or SGD over ``params``, fused on CUDA (``capturable`` for graphs)."""
     fused = device.type == "cuda"
     # A tensor learning rate lets the scheduler change it in place under a captured graph.
     lr = torch.tensor(config.lr, device=device) if capturable else config.lr

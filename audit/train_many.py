@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from audit.train import TrainConfig, lr_factor, augment_images
+from audit.train import TrainConfig, augment_images, lr_factor, make_optimizer
 from models import get_model
 
 
@@ -157,7 +157,7 @@ def train_many(model_name: str, model_options: dict[str, Any] | None,
 
     batch = min(config.batch_size, n)
     steps_per_epoch = max(1, n // config.batch_size)
-    optimizer = _optimizer(list(params.values()), config, device)
+    optimizer = make_optimizer(list(params.values()), config, device)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lr_factor(config.schedule, config.epochs, steps_per_epoch))
     amp = config.amp and device.type == "cuda"
@@ -223,16 +223,6 @@ def train_many(model_name: str, model_options: dict[str, Any] | None,
 def _meta_copy(module: nn.Module) -> nn.Module:
     # functional_call only needs the module's structure: its own tensors may live nowhere.
     return copy.deepcopy(module).to("meta")
-
-
-def _optimizer(leaves: list[torch.Tensor], config, device: torch.device) -> torch.optim.Optimizer:
-    fast = {"fused": True} if device.type == "cuda" else {"foreach": True}
-    if config.optimizer == "adam":
-        return torch.optim.Adam(leaves, lr=config.lr, weight_decay=config.weight_decay, **fast)
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(leaves, lr=config.lr, momentum=config.momentum,
-                               weight_decay=config.weight_decay, **fast)
-    raise ValueError(f"unknown optimizer {config.optimizer!r}; choose 'adam' or 'sgd'.")
 
 
 @torch.inference_mode()
