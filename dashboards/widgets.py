@@ -63,8 +63,9 @@ def run_header(ctx: PageContext, run: Run) -> None:
     files = data.report_files(run)
     mime = {"html": "text/html", "pdf": "application/pdf"}
     for col, (ext, path) in zip(st.columns(max(len(files), 1)), files.items()):
+        # A callable is read on click only, not on every rerun of the page.
         col.download_button(ctx.t("Download report ({format})").format(format=ext.upper()),
-                            path.read_bytes(),
+                            path.read_bytes,
                             file_name=f"{run.name}-report.{ext}", mime=mime[ext],
                             key=f"report-{run.name}-{ext}")
 
