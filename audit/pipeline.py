@@ -77,7 +77,7 @@ def run_pipeline(config: dict[str, Any], *, resume_dir: Path | None = None,
         y_pred = probs.argmax(axis=1)
         writer.write_table("predictions.parquet",
                            predictions_frame(y_true, y_pred, probs, dataset.classes, dataset.test.groups))
-        manifest["metrics"] = _metrics(y_true, probs, trained)
+        manifest["metrics"] = _metrics(y_true, y_pred, probs, trained)
 
         done: dict[str, AuditResult] = {}
         # In AUDITS order whatever the configured order: saliency reuses generalization's models.
@@ -123,6 +123,8 @@ def run_blackbox(predictions: Path, *, label: str, groups: list[str], pred: str 
                               config)
     writer.write_table("predictions.parquet", data.predictions())
     writer.write_audit(result)
+    for name in ("generalization", "saliency", "energy"):
+        writer.record_skipped(name, "a predictions file has no model to audit")
     accuracy = float(np.mean(np.asarray(data.y_true) == np.asarray(data.y_pred)))
     writer.finish({
         "kind": "blackbox", "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -130,8 +132,6 @@ def run_blackbox(predictions: Path, *, label: str, groups: list[str], pred: str 
         "dataset": {"name": data.card.get("name", Path(predictions).name), "card": data.card},
         "model": {"name": "black box", "options": {}, "parameters": None},
         "model_card": _model_card(config), "metrics": {"test_accuracy": accuracy},
-        "audits": {name: {"status": "skipped", "reason": "a predictions file has no model to audit"}
-                   for name in ("generalization", "saliency", "energy")},
     })
     _write_reports(writer.path, config)
     return writer.path
@@ -229,14 +229,15 @@ def _energy_meter(config: dict[str, Any]):
                        interval_s=energy["interval_s"], enabled=energy["enabled"])
 
 
-def _metrics(y_true: np.ndarray, probs: np.ndarray, trained) -> dict[str, float]:
+def _metrics(y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray,
+             trained) -> dict[str, float]:
     picked = probs[np.arange(len(y_true)), y_true]
     last = trained.history.iloc[-1]
     return {
-        "test_accuracy": float(np.mean(probs.argmax(axis=1) == y_true)),
+        "test_accuracy": float(np.mean(y_pred == y_true)),
         "test_loss": float(-np.mean(np.log(np.clip(picked, 1e-12, None)))),
         "train_accuracy": float(last["train_acc"]),
-        "val_accuracy": float(last["val_acc"]) if "val_acc" in last and pd.notna(last["val_acc"]) else None,
+        "val_accuracy": float(last["val_acc"]) if pd.notna(last["val_acc"]) else None,
         "epochs": int(trained.epochs_run),
         "stopped_early": bool(trained.stopped_early),
         "train_images_per_second": float(trained.images_per_second),

@@ -172,7 +172,7 @@ class RunWriter:
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "versions": library_versions(),
             **manifest,
-            "audits": {**manifest.get("audits", {}), **self.audits},
+            "audits": self.audits,
         }
         return self.write_json(MANIFEST, full)
 
@@ -292,11 +292,13 @@ class Run:
         return [Finding.from_dict(d) for d in self.audits.get(audit, {}).get("findings", [])]
 
     def history(self) -> pd.DataFrame | None:
-        file = self.path / "history.parquet"
-        return pd.read_parquet(file) if file.exists() else None
+        return self._optional_table("history.parquet")
 
     def predictions(self) -> pd.DataFrame | None:
-        file = self.path / "predictions.parquet"
+        return self._optional_table("predictions.parquet")
+
+    def _optional_table(self, name: str) -> pd.DataFrame | None:
+        file = self.path / name
         return pd.read_parquet(file) if file.exists() else None
 
 

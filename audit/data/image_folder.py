@@ -10,8 +10,6 @@ are decoded with torchvision.io and resized to ``image_size``. When the decoded 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -24,6 +22,7 @@ import torchvision.transforms.v2.functional as TF
 from audit.data.dataset import (AuditDataset, Split, check_classes, make_card, require_columns,
                                 sensitive_groups, stratified_indices)
 from audit.errors import UserInputError
+from audit.store import atomic_write
 
 
 def decode_image(path: Path, image_size: tuple[int, int], grayscale: bool) -> torch.Tensor:
@@ -56,12 +55,8 @@ def _cached_decode(files: list[Path], image_size: tuple[int, int], grayscale: bo
     if cache_file.is_file():
         return torch.load(cache_file, weights_only=True)
     images = torch.stack([decode_image(f, image_size, grayscale) for f in files])
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache_file.parent, suffix=".tmp")
-        os.close(handle)
-        torch.save(images, temporary)
-        os.replace(temporary, cache_file)  # atomic: a crash never leaves half a cache
+    try:  # atomic: a crash never leaves half a cache, nor a temporary file
+        atomic_write(cache_file, lambda path: torch.save(images, path))
     except OSError:
         pass  # a read-only folder only costs decoding again next time
     return images
