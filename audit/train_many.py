@@ -32,6 +32,8 @@ from torch.func import functional_call, stack_module_state, vmap
 from audit.train import TrainConfig, augment_images, lr_factor, make_optimizer
 from models import get_model
 
+EVAL_BATCH_SIZE = 4096  # images per stacked forward pass when measuring accuracy
+
 
 @dataclass
 class ManyResult:
@@ -55,10 +57,6 @@ class ManyResult:
     train_seconds: float
     images_per_second: float
 
-    @property
-    def k(self) -> int:
-        return len(self.seeds)
-
     def model(self, k: int) -> nn.Module:
         """Model ``k`` as an ordinary module (eval mode, on the device it was trained on)."""
         module = get_model(self.model_name, self.input_shape, self.num_classes,
@@ -67,7 +65,7 @@ class ManyResult:
         module.load_state_dict(state)
         return module.to(next(iter(self.params.values())).device).eval()
 
-    def predict_proba(self, x: torch.Tensor, batch_size: int = 4096) -> torch.Tensor:
+    def predict_proba(self, x: torch.Tensor, batch_size: int = EVAL_BATCH_SIZE) -> torch.Tensor:
         """Class probabilities of every model: (K, N, C) float32 on the CPU."""
         base = _meta_copy(self.model(0)).eval()
         return _stacked_logits(base, self.params, self.buffers, x, batch_size).softmax(-1).cpu()
@@ -103,7 +101,7 @@ def train_many(model_name: str, model_options: dict[str, Any] | None,
                device: torch.device | str,
                x_test: torch.Tensor | None = None, y_test: torch.Tensor | None = None,
                seeds: Sequence[int] | None = None, track_train_acc: bool = True,
-               stop_at_train_acc: float | None = None, eval_batch_size: int = 4096) -> ManyResult:
+               stop_at_train_acc: float | None = None) -> ManyResult:
     """Train K models of ``model_name`` together, model k on labels ``ys[k]``.
 
     Parameters
@@ -190,7 +188,8 @@ def train_many(model_name: str, model_options: dict[str, Any] | None,
             optimizer.zero_grad(set_to_none=True)
             losses.sum().backward()
             optimizer.step()
-            scheduler.step()
+            if config.schedule != "none":  # as train_model: spares the scheduler's kernels
+                scheduler.step()
             loss_sum += losses.detach()
         if device.type == "cuda":
             torch.cuda.synchronize(device)
@@ -198,9 +197,9 @@ def train_many(model_name: str, model_options: dict[str, Any] | None,
         epochs_run = epoch
 
         base.eval()
-        train_acc = (_accuracy(base, params, buffers, x_dev, ys_dev, eval_batch_size)
+        train_acc = (_accuracy(base, params, buffers, x_dev, ys_dev)
                      if track_train_acc else None)
-        test_acc = (_accuracy(base, params, buffers, x_test_dev, y_test_dev, eval_batch_size)
+        test_acc = (_accuracy(base, params, buffers, x_test_dev, y_test_dev)
                     if x_test_dev is not None else None)
         mean_loss = (loss_sum / steps_per_epoch).tolist()
         seconds = time.perf_counter() - start
@@ -238,7 +237,7 @@ def _stacked_logits(base, params, buffers, x, batch_size) -> torch.Tensor:
     return torch.cat(chunks, dim=1)
 
 
-def _accuracy(base, params, buffers, x, y, batch_size) -> list[float]:
+def _accuracy(base, params, buffers, x, y) -> list[float]:
     """Accuracy of each model; ``y`` is (N,) shared or (K, N) per model."""
-    predictions = _stacked_logits(base, params, buffers, x, batch_size).argmax(-1)
+    predictions = _stacked_logits(base, params, buffers, x, EVAL_BATCH_SIZE).argmax(-1)
     return (predictions == y).float().mean(1).tolist()
