@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 from captum.metrics import infidelity, sensitivity_max
+from scipy.integrate import trapezoid  # np.trapezoid needs numpy 2; numpy>=1.24 is allowed
 from torch import nn
 from torchvision.transforms.functional import gaussian_blur
 
@@ -61,7 +62,7 @@ def curve_aucs(curves: pd.DataFrame) -> pd.DataFrame:
     for (method, curve), part in curves.groupby(["method", "curve"], sort=False):
         part = part.sort_values("fraction")
         rows.append({"method": method, "curve": curve,
-                     "auc": float(np.trapezoid(part["probability"], part["fraction"]))})
+                     "auc": float(trapezoid(part["probability"], part["fraction"]))})
     table = pd.DataFrame(rows).pivot(index="method", columns="curve", values="auc")
     table = table.rename(columns={"deletion": "deletion_auc", "insertion": "insertion_auc"})
     return table.reset_index().rename_axis(columns=None)
