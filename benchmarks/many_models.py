@@ -10,7 +10,6 @@ ratio "time of 8 stacked / time of 1", the issue 9 target being at most 2 on a G
 from __future__ import annotations
 
 import argparse
-import time
 
 import pandas as pd
 import torch
@@ -18,7 +17,7 @@ import torch
 from audit.data.dataset import Split
 from audit.train import TrainConfig, train_model
 from audit.train_many import train_many
-from benchmarks.common import describe_environment, human, print_table, synchronize
+from benchmarks.common import describe_environment, human, print_table, timeit_cuda_aware
 from models import get_model
 
 K = 8
@@ -60,11 +59,7 @@ def main(quick: bool = False) -> list[dict]:
 
 
 def _timed(fn, device) -> float:
-    synchronize(device)
-    start = time.perf_counter()
-    fn()
-    synchronize(device)
-    return time.perf_counter() - start
+    return timeit_cuda_aware(fn, repeats=1, warmup=0, device=device)["best_s"]
 
 
 if __name__ == "__main__":

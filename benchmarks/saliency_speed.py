@@ -13,14 +13,13 @@ Synthetic inputs of the real shapes: only torch, torchvision and captum are need
 from __future__ import annotations
 
 import sys
-import time
 
 import torch
 
 from audit.saliency._memory import rows_per_pass
 from audit.saliency._methods import (Budget, attribute_batched, image_methods,
                                      prepare_model)
-from benchmarks.common import describe_environment, human, print_table, synchronize
+from benchmarks.common import describe_environment, human, print_table, timeit_cuda_aware
 from models import get_model
 
 IG_STEPS = 32
@@ -31,23 +30,18 @@ CASES = [("lenet5", (1, 28, 28), 256, 8192), ("cifar_cnn", (3, 32, 32), 64, 2048
 def throughput(method, model, x, target, repeats: int) -> float:
     """Images per second of ``method`` over ``x`` (best of ``repeats`` after one warm-up)."""
     method.attribute(model, x[:2], target[:2])
-    best = float("inf")
-    for _ in range(repeats):
-        synchronize(x.device)
-        start = time.perf_counter()
-        attribute_batched(method, model, x, target)
-        synchronize(x.device)
-        best = min(best, time.perf_counter() - start)
-    return len(x) / best
+    timing = timeit_cuda_aware(lambda: attribute_batched(method, model, x, target),
+                               repeats=repeats, warmup=0, device=x.device)
+    return len(x) / timing["best_s"]
 
 
 def per_image_throughput(method, model, x, target) -> float:
-    synchronize(x.device)
-    start = time.perf_counter()
-    for i in range(len(x)):
-        method.attribute(model, x[i:i + 1], target[i:i + 1])
-    synchronize(x.device)
-    return len(x) / (time.perf_counter() - start)
+    def one_at_a_time():
+        for i in range(len(x)):
+            method.attribute(model, x[i:i + 1], target[i:i + 1])
+
+    return len(x) / timeit_cuda_aware(one_at_a_time, repeats=1, warmup=0,
+                                      device=x.device)["best_s"]
 
 
 def main(quick: bool = False) -> list[dict]:
