@@ -34,6 +34,6 @@ class CifarCNN(nn.Module):
         return self.classifier(self.features(x))
 
 
-def cifar_cnn(input_shape, num_classes, widths=(32, 64, 128), dropout=0.0, batch_norm=False,
-              **_unused) -> CifarCNN:
+def cifar_cnn(input_shape, num_classes, widths=(32, 64, 128), dropout=0.0,
+              batch_norm=False) -> CifarCNN:
     return CifarCNN(tuple(input_shape), num_classes, tuple(widths), dropout, batch_norm)

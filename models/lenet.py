@@ -39,5 +39,5 @@ class LeNet5(nn.Module):
         return self.classifier(self.features(x))
 
 
-def lenet5(input_shape, num_classes, dropout=0.0, batch_norm=False, **_unused) -> LeNet5:
+def lenet5(input_shape, num_classes, dropout=0.0, batch_norm=False) -> LeNet5:
     return LeNet5(tuple(input_shape), num_classes, dropout, batch_norm)

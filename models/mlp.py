@@ -39,5 +39,5 @@ class MLP(nn.Module):
 
 
 def mlp(input_shape, num_classes, widths=(512, 256), activation="relu", dropout=0.0,
-        batch_norm=False, **_unused) -> MLP:
+        batch_norm=False) -> MLP:
     return MLP(input_shape, num_classes, widths, activation, dropout, batch_norm)

@@ -17,5 +17,5 @@ class Perceptron(nn.Module):
         return self.fc(self.flatten(x))
 
 
-def perceptron(input_shape, num_classes, **_unused) -> Perceptron:
+def perceptron(input_shape, num_classes) -> Perceptron:
     return Perceptron(input_shape, num_classes)

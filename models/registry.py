@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable
 
 from torch import nn
@@ -31,9 +32,26 @@ def describe_model(name: str) -> str:
     return _check(name)[1]
 
 
+def model_options(name: str) -> list[str]:
+    """The keyword options model ``name`` takes (beyond input shape and class count), in order."""
+    builder = _check(name)[0]
+    return [p for p in inspect.signature(builder).parameters
+            if p not in ("input_shape", "num_classes")]
+
+
 def get_model(name: str, input_shape: tuple[int, ...], num_classes: int, **options: Any) -> nn.Module:
-    """Build model ``name`` for inputs of ``input_shape`` (without the batch dimension)."""
+    """Build model ``name`` for inputs of ``input_shape`` (without the batch dimension).
+
+    ``options`` are the builder's own keyword options (see `model_options`); any other key is a
+    `UserInputError`, never silently ignored.
+    """
     builder, _, needs_image = _check(name)
+    accepted = model_options(name)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise UserInputError(
+            f"model {name!r} has no option {unknown[0]!r}; its options are: "
+            f"{', '.join(accepted) or 'none'}.")
     if needs_image and len(input_shape) != 3:
         raise UserInputError(
             f"model {name!r} needs image inputs (channels, height, width); this dataset gives "

@@ -8,7 +8,7 @@ from torch import nn
 from torchvision.models import resnet18 as tv_resnet18
 
 
-def resnet18(input_shape, num_classes, **_unused) -> nn.Module:
+def resnet18(input_shape, num_classes) -> nn.Module:
     model = tv_resnet18(weights=None, num_classes=num_classes)
     channels = input_shape[0]
     if channels != 3:

@@ -14,6 +14,18 @@ import torch
 from audit.generalization._noise_sweep import final_accuracy, time_to_fit
 from audit.generalization._protocol import ABLATION_ROWS
 from audit.train_many import ManyResult, train_many
+from models import model_options as accepted_options
+
+
+def with_dropout(model_name: str, model_options: dict, dropout: float) -> dict:
+    """``model_options`` with the ablation row's dropout rate, for architectures that take one.
+
+    Models without a ``dropout`` option (perceptron, resnet18) get ``model_options`` unchanged:
+    `models.get_model` refuses options a model does not take.
+    """
+    if "dropout" not in accepted_options(model_name):
+        return dict(model_options)
+    return {**model_options, "dropout": dropout}
 
 
 def run_ablation(subsets, model_name, model_options, input_shape, num_classes, config, device,
@@ -33,9 +45,10 @@ def run_ablation(subsets, model_name, model_options, input_shape, num_classes, c
         if reuse is not None and reuse[0] == settings:
             result, index = reuse[1], reuse[2]
         else:
+            options = with_dropout(model_name, model_options, settings["dropout"])
             result = train_many(
-                model_name, {**model_options, "dropout": settings["dropout"]}, input_shape,
-                num_classes, subsets.x_train, torch.stack([labels[k] for k in kinds]),
+                model_name, options, input_shape, num_classes, subsets.x_train,
+                torch.stack([labels[k] for k in kinds]),
                 config=replace(config, epochs=budget, augment=settings["augment"],
                                weight_decay=settings["weight_decay"]),
                 device=device, x_test=subsets.x_test, y_test=subsets.y_test,
