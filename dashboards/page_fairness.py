@@ -13,7 +13,8 @@ import streamlit as st
 
 from dashboards import data
 from dashboards.widgets import (PageContext, audit_section, detail_page, first_column,
-                                interval_metrics, show_findings, show_table)
+                                show_findings, show_table)
+from reports.tables import interval_columns
 
 ATTRIBUTE_COLUMNS = ("attribute", "attributes", "intersection", "feature", "sensitive")
 GROUP_COLUMNS = ("group", "subgroup", "value", "level")
@@ -66,8 +67,7 @@ def render(ctx: PageContext) -> None:
 
 def _live_controls(ctx: PageContext, run, protocol: dict) -> tuple[float, str] | None:
     """Positive class and threshold widgets, when the predictions carry scores."""
-    preds = data.predictions(str(run.path), ctx.mtime(run))
-    classes = data.score_classes(preds) if preds is not None else []
+    classes = data.score_classes(data.prediction_columns(str(run.path), ctx.mtime(run)))
     if len(classes) < 2:
         return None
     t = ctx.t
@@ -88,7 +88,7 @@ def _subgroup_view(ctx: PageContext, run, table: pd.DataFrame, min_group_size: i
     t = ctx.t
     attribute_col = first_column(table, ATTRIBUTE_COLUMNS)
     group_col = first_column(table, GROUP_COLUMNS) or table.columns[0]
-    metrics = interval_metrics(table)
+    metrics = interval_columns(list(table.columns))
     if not metrics:
         metrics = {c: None for c in table.columns
                    if pd.api.types.is_float_dtype(table[c])}

@@ -4,7 +4,7 @@ the generic view of an audit, so a table or figure a new audit writes shows up w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -17,9 +17,6 @@ from dashboards import data
 from dashboards.text import format_finding, format_number
 
 SEVERITY_BOX = {"alert": st.error, "warning": st.warning, "info": st.info}
-# Confidence-interval column suffixes the audits may use: <metric><low>, <metric><high>.
-INTERVAL_SUFFIXES = (("_low", "_high"), ("_lo", "_hi"), ("_ci_low", "_ci_high"),
-                     ("_lower", "_upper"))
 
 
 @dataclass
@@ -28,9 +25,14 @@ class PageContext:
     lang: str
     t: Callable[[str], str]   # the catalog's translation function
     selected: list[Run]       # the one or two runs chosen in the sidebar, by name
+    # Run name -> manifest mtime, from the one scan of the folder this rerun (`data.run_dirs`).
+    mtimes: dict[str, float] = field(default_factory=dict)
+    runs: pd.DataFrame | None = None  # the Runs table built this rerun (`data.runs_table`)
 
     def mtime(self, run: Run) -> float:
-        return data.manifest_mtime(run.path)
+        """The run's cache key, looked up in this rerun's scan (stat only if it is not there)."""
+        mtime = self.mtimes.get(run.name)
+        return data.manifest_mtime(run.path) if mtime is None else mtime
 
     def number(self, value: Any, kind: str = "decimal") -> str:
         """``kind``: decimal, percent (of a fraction) or integer."""
@@ -78,7 +80,8 @@ def show_findings(ctx: PageContext, findings: list) -> None:
 def show_table(ctx: PageContext, df: pd.DataFrame, name: str, run: Run) -> None:
     """A table with its CSV download button."""
     st.dataframe(df, hide_index=True)
-    st.download_button(ctx.t("Download CSV"), df.to_csv(index=False).encode(),
+    # A callable is called on click only, not on every rerun of the page.
+    st.download_button(ctx.t("Download CSV"), lambda df=df: df.to_csv(index=False).encode(),
                        file_name=f"{run.name}-{name}.csv", mime="text/csv",
                        key=f"csv-{run.name}-{name}-{len(df)}")
 
@@ -96,17 +99,6 @@ def show_summary(ctx: PageContext, summary: dict[str, Any]) -> None:
 def show_figures(ctx: PageContext, figures: dict[str, Path]) -> None:
     for name, path in figures.items():
         st.image(str(path), caption=name.replace("_", " "))
-
-
-def interval_metrics(df: pd.DataFrame) -> dict[str, tuple[str, str]]:
-    """Metric column -> (low, high) columns of its confidence interval, for those that have one."""
-    found = {}
-    for column in df.columns:
-        for low, high in INTERVAL_SUFFIXES:
-            if f"{column}{low}" in df.columns and f"{column}{high}" in df.columns:
-                found[column] = (f"{column}{low}", f"{column}{high}")
-                break
-    return found
 
 
 def first_column(df: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 from audit.store import Run
 from reports.i18n import format_number, translator
 from reports.model_card import ModelCard, audit_title, format_value, is_fraction, label
+from reports.tables import interval_columns
 
 
 @dataclass
@@ -47,16 +48,14 @@ def summary_interval(run: Run, audit: str, key: str, value: float) -> tuple[floa
     if low is not None and high is not None:
         return low, high
     for df in run.tables(audit).values():
-        for column in df.columns:
-            if f"{column}_low" not in df.columns or f"{column}_high" not in df.columns:
-                continue
+        for column, (low_column, high_column) in interval_columns(list(df.columns)).items():
             values = df[column]
             if not hasattr(values, "dtype") or values.dtype.kind not in "fi":
                 continue
             match = df[(values - value).abs() <= 1e-12 * max(1.0, abs(value))]
             if len(match):
                 row = match.iloc[0]
-                return float(row[f"{column}_low"]), float(row[f"{column}_high"])
+                return float(row[low_column]), float(row[high_column])
     return None
 
 

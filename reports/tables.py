@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -83,9 +83,12 @@ def _is_set(flag: Any) -> bool:
     return isinstance(flag, (bool, np.bool_, numbers.Integral)) and bool(flag)
 
 
-def _interval_columns(columns: list[str]) -> dict[str, tuple[str, str]]:
+def interval_columns(columns: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Column -> its (``<column>_low``, ``<column>_high``) interval columns, for those that have
+    both, in column order: the one place the audits' interval naming rule is written."""
+    present = set(columns)
     return {c: (f"{c}_low", f"{c}_high") for c in columns
-            if f"{c}_low" in columns and f"{c}_high" in columns}
+            if f"{c}_low" in present and f"{c}_high" in present}
 
 
 def table_view(df: pd.DataFrame, name: str, lang: str, *, source: str = "",
@@ -94,7 +97,7 @@ def table_view(df: pd.DataFrame, name: str, lang: str, *, source: str = "",
     _ = translator(lang)
     columns = [str(c) for c in df.columns]
     df = df.set_axis(columns, axis=1)
-    intervals = _interval_columns(columns)
+    intervals = interval_columns(columns)
     hidden = {c for pair in intervals.values() for c in pair}
     flag_column = SMALL_GROUP_COLUMN if SMALL_GROUP_COLUMN in columns else None
     if flag_column:
