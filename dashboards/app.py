@@ -15,6 +15,7 @@ import os
 import sys
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from audit.store import Run
@@ -46,7 +47,9 @@ def _from_url(key: str, options: list[str], many: bool = False):
     return values[:2] if many else (values[0] if values else None)
 
 
-def sidebar(root: Path) -> tuple[str, str, list[Run]]:
+def sidebar(root: Path) -> tuple[str, str, list[Run], dict[str, float], pd.DataFrame]:
+    """Language, page, the opened runs, and this rerun's one scan of the folder (run name ->
+    manifest mtime) with the Runs table built from it."""
     lang = st.sidebar.selectbox("Language / Langue", LANGUAGES, format_func=LANGUAGE_NAMES.get,
                                 index=LANGUAGES.index(_from_url("lang", list(LANGUAGES)) or "en"),
                                 key="lang")
@@ -54,7 +57,8 @@ def sidebar(root: Path) -> tuple[str, str, list[Run]]:
     pages = list(PAGES)
     page = st.sidebar.radio(t("Page"), pages, format_func=lambda p: t(PAGES[p][0]),
                             index=pages.index(_from_url("page", pages) or "runs"), key="page")
-    table = data.runs_table(root)
+    dirs = data.run_dirs(root)  # the folder is scanned once per rerun
+    table = data.runs_table(root, dirs)
     openable = table[table["status"].isin(["complete", "failed"])]["run"].tolist()
     default = (_from_url("run", openable, many=True)
                or table[table["status"] == "complete"]["run"].tolist()[:1])
@@ -64,7 +68,7 @@ def sidebar(root: Path) -> tuple[str, str, list[Run]]:
                                                                     count=len(table)))
     st.query_params.update({"page": page, "lang": lang})
     st.query_params["run"] = names
-    return lang, page, [data.open_run(root, n) for n in names]
+    return lang, page, [data.open_run(root, n, dirs) for n in names], dirs, table
 
 
 def main() -> None:
@@ -73,8 +77,9 @@ def main() -> None:
     if not root.is_dir():
         st.error(f"{root} is not a folder of runs. Start the dashboard with --runs RUNS_DIR.")
         return
-    lang, page, selected = sidebar(root)
-    PAGES[page][1](PageContext(root=root, lang=lang, t=translator(lang), selected=selected))
+    lang, page, selected, dirs, table = sidebar(root)
+    PAGES[page][1](PageContext(root=root, lang=lang, t=translator(lang), selected=selected,
+                               mtimes=dirs, runs=table))
 
 
 main()

@@ -10,11 +10,12 @@ read again while the other 99 come from the cache.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pandas as pd
 import streamlit as st
 
+from audit.errors import UserInputError
 from audit.results import Finding
 from audit.store import MANIFEST, Run, iter_run_dirs
 
@@ -39,11 +40,23 @@ def run_dirs(root: Path) -> dict[str, float]:
     return {p.name: manifest_mtime(p) for p in sorted(iter_run_dirs(root), reverse=True)}
 
 
-def open_run(root: Path, name: str) -> Run:
-    """The run called ``name`` under ``root``; KeyError for any other name."""
-    if name not in run_dirs(root):
+def open_run(root: Path, name: str, dirs: dict[str, float] | None = None) -> Run:
+    """The run called ``name`` under ``root``; KeyError for any other name.
+
+    ``dirs`` is `run_dirs(root)` when the caller already scanned the folder this rerun.
+    """
+    dirs = run_dirs(root) if dirs is None else dirs
+    if name not in dirs:
         raise KeyError(f"no run named {name!r} under {root}")
-    return Run(Path(root) / name)
+    return cached_run(str(Path(root) / name), dirs[name])
+
+
+@st.cache_resource(show_spinner=False, max_entries=200)
+def cached_run(run_dir: str, mtime: float) -> Run:
+    """The opened run, its manifest read once per manifest version (shared, read-only)."""
+    run = Run(Path(run_dir))
+    run.manifest  # read now, so the object matches the mtime it is cached under
+    return run
 
 
 def _dig(data: Any, keys: tuple[str, ...]) -> Any:
@@ -76,9 +89,13 @@ def run_row(run_dir: str, mtime: float) -> dict[str, Any]:
     return row
 
 
-def runs_table(root: Path) -> pd.DataFrame:
-    """The Runs page's table: one row per run directory, newest first."""
-    return _runs_table(str(root), tuple(run_dirs(root).items()))
+def runs_table(root: Path, dirs: dict[str, float] | None = None) -> pd.DataFrame:
+    """The Runs page's table: one row per run directory, newest first.
+
+    ``dirs`` is `run_dirs(root)` when the caller already scanned the folder this rerun.
+    """
+    dirs = run_dirs(root) if dirs is None else dirs
+    return _runs_table(str(root), tuple(dirs.items()))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -91,36 +108,29 @@ def _runs_table(root: str, runs: tuple[tuple[str, float], ...]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _inside(run: Run, rel: str) -> Path:
-    """``run.path / rel``, refused unless it stays inside the run directory."""
-    path = (run.path / rel).resolve()
-    if not path.is_relative_to(run.path.resolve()):
-        raise PermissionError(f"{rel} points outside run {run.name}")
-    return path
-
-
 @st.cache_data(show_spinner=False, max_entries=200)
 def audit_tables(run_dir: str, mtime: float, audit: str) -> dict[str, pd.DataFrame]:
     """Every table of one audit that can be read; unreadable ones are left out."""
     run = Run(Path(run_dir))
     tables = {}
-    for name, rel in run.audits.get(audit, {}).get("tables", {}).items():
-        try:
-            _inside(run, rel)
+    for name in run.audits.get(audit, {}).get("tables", {}):
+        try:  # Run.table refuses (UserInputError) a file outside the run directory
             tables[name] = run.table(audit, name)
-        except (OSError, ValueError, KeyError, PermissionError):
+        except (UserInputError, OSError, ValueError, KeyError):
             continue
     return tables
 
 
 def audit_figures(run: Run, audit: str) -> dict[str, Path]:
-    """Figure name -> PNG path, only those inside the run directory."""
+    """Figure name -> PNG path, only existing files inside the run directory."""
     figures = {}
-    for name, path in run.figures(audit).items():
+    for name, rel in run.audits.get(audit, {}).get("figures", {}).items():
         try:
-            figures[name] = _inside(run, str(path.relative_to(run.path)))
-        except (ValueError, PermissionError):
+            path = run.file(rel)
+        except (UserInputError, OSError):  # outside the run, or unresolvable
             continue
+        if path.exists():
+            figures[name] = path
     return figures
 
 
@@ -139,21 +149,38 @@ def predictions(run_dir: str, mtime: float) -> pd.DataFrame | None:
         return None
 
 
+@st.cache_data(show_spinner=False, max_entries=200)
+def prediction_columns(run_dir: str, mtime: float) -> list[str]:
+    """The column names of predictions.parquet, from its schema alone (no data read)."""
+    import pyarrow.parquet as pq
+
+    file = Path(run_dir) / "predictions.parquet"
+    if not file.exists():
+        return []
+    try:
+        schema = pq.read_schema(file)
+    except (OSError, ValueError):
+        return []
+    index = {c for c in (schema.pandas_metadata or {}).get("index_columns", [])
+             if isinstance(c, str)}  # a stored pandas index is not a column
+    return [c for c in schema.names if c not in index]
+
+
 def report_files(run: Run) -> dict[str, Path]:
     """report.html / report.pdf of a run, when present."""
     return {ext: run.path / f"report.{ext}" for ext in ("html", "pdf")
             if (run.path / f"report.{ext}").is_file()}
 
 
-def score_classes(preds: pd.DataFrame) -> list[str]:
-    """Class names that have a ``score_<class>`` column in predictions.parquet."""
-    return [c[len("score_"):] for c in preds.columns if c.startswith("score_")]
+def score_classes(columns: Iterable[str]) -> list[str]:
+    """Class names that have a ``score_<class>`` column among predictions.parquet's columns."""
+    return [c[len("score_"):] for c in columns if c.startswith("score_")]
 
 
-def sensitive_columns(preds: pd.DataFrame) -> list[str]:
+def sensitive_columns(columns: Iterable[str]) -> list[str]:
     """The sensitive-attribute columns of predictions.parquet (everything that is not a score)."""
     fixed = {"y_true", "y_pred", "label", "prediction"}
-    return [c for c in preds.columns if c not in fixed and not c.startswith("score_")]
+    return [c for c in columns if c not in fixed and not c.startswith("score_")]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -168,11 +195,13 @@ def fairness_at_threshold(run_dir: str, mtime: float, positive: str, threshold: 
 
     from audit.fairness import fairness_audit
 
-    preds = Run(Path(run_dir)).predictions()
-    classes = score_classes(preds)
+    preds = predictions(run_dir, mtime)
+    if preds is None:
+        raise ValueError("predictions.parquet is missing or cannot be read")
+    classes = score_classes(preds.columns)
     result = fairness_audit(
         preds["label"].astype(str).to_numpy(), preds["prediction"].astype(str).to_numpy(),
-        preds[sensitive_columns(preds)].astype(str),
+        preds[sensitive_columns(preds.columns)].astype(str),
         scores=preds[[f"score_{c}" for c in classes]].to_numpy(), classes=classes,
         positive=positive, threshold=threshold, min_group_size=min_group_size,
         n_boot=n_boot, seed=0)

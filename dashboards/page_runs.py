@@ -17,7 +17,7 @@ SORTABLE = ("run", "date", "dataset", "model", "accuracy", "worst_group_error", 
 def render(ctx: PageContext) -> None:
     t = ctx.t
     st.header(t("Runs"))
-    table = data.runs_table(ctx.root)
+    table = ctx.runs if ctx.runs is not None else data.runs_table(ctx.root)
     if table.empty:
         st.info(t("No run directories in this folder yet.") + f" ({ctx.root.name})")
         return

@@ -30,6 +30,29 @@ def test_a_manifest_pointing_outside_its_run_is_not_followed(runs_dir):
     assert "stolen" not in tables and "by_group" in tables
 
 
+def test_a_figure_pointing_outside_its_run_is_skipped(runs_dir):
+    from audit.store import Run
+
+    secret = runs_dir.parent / "secret.png"
+    secret.write_bytes(b"not yours")
+    manifest_file = runs_dir / RUN_A / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    figures = manifest["audits"]["saliency"].setdefault("figures", {})
+    figures["stolen"] = "../../secret.png"
+    figures["gone"] = "figures/absent.png"
+    manifest_file.write_text(json.dumps(manifest))
+    shown = data.audit_figures(Run(runs_dir / RUN_A), "saliency")
+    assert "stolen" not in shown and "gone" not in shown
+    assert "integrated_gradients_maps" in shown
+
+
+def test_prediction_columns_come_from_the_parquet_schema(runs_dir):
+    from audit.store import Run
+
+    columns = data.prediction_columns(str(runs_dir / RUN_A), data.manifest_mtime(runs_dir / RUN_A))
+    assert columns == list(Run(runs_dir / RUN_A).predictions().columns)
+
+
 def test_runs_table_rows_come_from_manifests(runs_dir):
     table = data.runs_table(runs_dir).set_index("run")
     assert table.loc[RUN_A, "total_kwh"] == pytest.approx(0.04 + 0.0006)
