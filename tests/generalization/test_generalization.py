@@ -36,6 +36,21 @@ def test_attack_on_separated_losses_is_perfect_and_on_equal_ones_is_chance():
     assert same["auc_low"] < 0.5 < same["auc_high"]
 
 
+def test_attack_equals_sklearn_roc_with_ties():
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    rng = np.random.default_rng(1)
+    members = np.round(rng.exponential(0.7, 400), 1)  # rounded: many tied losses
+    nonmembers = np.round(rng.exponential(1.0, 300), 1)
+    stats = loss_threshold_attack(members, nonmembers, n_boot=50, rng=rng)
+    truth = np.r_[np.ones(len(members)), np.zeros(len(nonmembers))]
+    score = -np.r_[members, nonmembers]
+    fpr, tpr, _ = roc_curve(truth, score)
+    assert stats["auc"] == pytest.approx(roc_auc_score(truth, score), abs=1e-12)
+    assert stats["advantage"] == pytest.approx(np.max(tpr - fpr), abs=1e-12)
+    assert stats["auc_low"] < stats["auc"] < stats["auc_high"]
+
+
 def test_example_losses_are_minus_log_probability():
     probs = torch.tensor([[0.5, 0.5], [0.9, 0.1]])
     np.testing.assert_allclose(example_losses(probs, torch.tensor([0, 1])),
