@@ -65,10 +65,17 @@ class ManyResult:
         module.load_state_dict(state)
         return module.to(next(iter(self.params.values())).device).eval()
 
-    def predict_proba(self, x: torch.Tensor, batch_size: int = EVAL_BATCH_SIZE) -> torch.Tensor:
-        """Class probabilities of every model: (K, N, C) float32 on the CPU."""
-        base = _meta_copy(self.model(0)).eval()
-        return _stacked_logits(base, self.params, self.buffers, x, batch_size).softmax(-1).cpu()
+    def predict_proba(self, x: torch.Tensor, models: Sequence[int] | None = None,
+                      batch_size: int = EVAL_BATCH_SIZE) -> torch.Tensor:
+        """Class probabilities of ``models`` (default: all K): (len, N, C) float32 on the CPU."""
+        base = get_model(self.model_name, self.input_shape, self.num_classes,
+                         **self.model_options).to("meta").eval()
+        params, buffers = self.params, self.buffers
+        if models is not None:
+            index = list(models)
+            params = {name: t[index] for name, t in params.items()}
+            buffers = {name: t[index] for name, t in buffers.items()}
+        return _stacked_logits(base, params, buffers, x, batch_size).softmax(-1).cpu()
 
 
 def _one_cpu_thread(train: Callable[..., "ManyResult"]) -> Callable[..., "ManyResult"]:

@@ -114,10 +114,13 @@ def generalization_audit(dataset, model_name: str, model_options: dict[str, Any]
 
     # Membership inference on the true- and random-label models, and the control attack.
     clock = time.perf_counter()
-    members_probs = sweep_result.predict_proba(data.x_train)
-    heldout_probs = sweep_result.predict_proba(data.x_heldout)
+    attacked = {"true labels": true_k, "random labels": random_k}
+    members_probs = dict(zip(attacked.values(),
+                             sweep_result.predict_proba(data.x_train, attacked.values())))
+    heldout_probs = dict(zip(attacked.values(),
+                             sweep_result.predict_proba(data.x_heldout, attacked.values())))
     attacks, roc = {}, {}
-    for name, k in (("true labels", true_k), ("random labels", random_k)):
+    for name, k in attacked.items():
         heldout_labels = corrupt_labels(data.y_heldout, fractions[k], n_classes,
                                         torch.Generator().manual_seed(seed + 10_000 + k))
         attacks[name] = {

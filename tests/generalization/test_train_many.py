@@ -45,6 +45,8 @@ def test_model_k_of_a_stack_is_the_model_trained_alone():
                        seeds=[6])
     torch.testing.assert_close(stack.predict_proba(x)[1], alone.predict_proba(x)[0],
                                atol=1e-4, rtol=1e-4)
+    # Asking for some models of the stack gives exactly their rows of the whole stack.
+    torch.testing.assert_close(stack.predict_proba(x, models=[1]), stack.predict_proba(x)[1:])
 
 
 def test_same_seed_gives_identical_results_on_cpu():
