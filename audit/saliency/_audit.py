@@ -23,6 +23,7 @@ from audit.saliency._sanity import (SIMILARITY_THRESHOLD, cascading_randomizatio
                                     data_randomization, learnable_layers, sanity_verdicts)
 from audit.saliency._subgroups import (FOREGROUND_DELTA, feature_importance_table,
                                        foreground_mask, foreground_share_table, mean_maps)
+from audit.train import predict_proba
 
 PROTOCOLS = ("default", "full")
 # The default protocol is sized for `nnaudit run` on 2 CPU cores (well under 30 s for LeNet-5).
@@ -173,14 +174,11 @@ def saliency_audit(model: nn.Module, dataset, device: torch.device | str, *,
                        summary=summary, protocol=protocol_record)
 
 
-@torch.no_grad()
 def _prediction_pool(model, x_all, device, seed):
     """A seeded random subset of the test split and the model's predictions on it."""
     generator = torch.Generator().manual_seed(seed)
     pool = torch.randperm(len(x_all), generator=generator)[:PREDICTION_POOL].numpy()
-    preds = [model(x_all[pool[s:s + 512]].to(device)).argmax(dim=1).cpu()
-             for s in range(0, len(pool), 512)]
-    return pool, torch.cat(preds).numpy()
+    return pool, predict_proba(model, x_all[pool], device).argmax(dim=1).numpy()
 
 
 def _figure_examples(model, methods, test, pool, pool_pred, device):
