@@ -3,26 +3,26 @@
 The public API is imported lazily so that `nnaudit --help` starts without importing torch.
 """
 
-from audit._lazy import lazy_getattr
+from nnaudit._lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "UserInputError": "audit.errors",
-    "AuditResult": "audit.results",
-    "Finding": "audit.results",
-    "Run": "audit.store",
-    "RunWriter": "audit.store",
-    "list_runs": "audit.store",
-    "load_dataset": "audit.data",
-    "list_datasets": "audit.data",
-    "TrainConfig": "audit.train",
-    "train_model": "audit.train",
-    "fairness_audit": "audit.fairness",
-    "generalization_audit": "audit.generalization",
-    "saliency_audit": "audit.saliency",
-    "EnergyMeter": "audit.energy",
-    "run_pipeline": "audit.pipeline",
+    "UserInputError": "nnaudit.errors",
+    "AuditResult": "nnaudit.results",
+    "Finding": "nnaudit.results",
+    "Run": "nnaudit.store",
+    "RunWriter": "nnaudit.store",
+    "list_runs": "nnaudit.store",
+    "load_dataset": "nnaudit.data",
+    "list_datasets": "nnaudit.data",
+    "TrainConfig": "nnaudit.train",
+    "train_model": "nnaudit.train",
+    "fairness_audit": "nnaudit.fairness",
+    "generalization_audit": "nnaudit.generalization",
+    "saliency_audit": "nnaudit.saliency",
+    "EnergyMeter": "nnaudit.energy",
+    "run_pipeline": "nnaudit.pipeline",
 }
 
 __all__ = sorted(_PUBLIC)

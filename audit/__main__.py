@@ -1,3 +1,3 @@
-from audit.cli import main
+from nnaudit.cli import main
 
 main()

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audit.errors import UserInputError
+from nnaudit.errors import UserInputError
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import typer
 
-from audit.errors import UserInputError
+from nnaudit.errors import UserInputError
 
 app = typer.Typer(
     help="Train the classic course networks and audit them: fairness, memorization, "
@@ -38,7 +38,7 @@ def _overrides(**flags: Any) -> dict[str, Any]:
 
 
 def _resolve_config(config: Optional[Path], overrides: dict[str, Any], assignments: list[str]):
-    from audit.config import load_config, parse_assignment
+    from nnaudit.config import load_config, parse_assignment
 
     for text in assignments:
         key, value = parse_assignment(text)
@@ -69,7 +69,7 @@ def run(
 ) -> None:
     """Train a model and run every audit on it; with no options, LeNet-5 on shades-mnist."""
     if resume is not None:
-        from audit.store import Run
+        from nnaudit.store import Run
 
         config = Run.open(resume).path / "config.toml"
     overrides = _overrides(**{
@@ -108,8 +108,8 @@ def train(
 
 
 def _execute(cfg: dict[str, Any], *, resume: Optional[Path], quiet: bool, as_json: bool) -> None:
-    from audit.pipeline import run_pipeline
-    from audit.store import Run
+    from nnaudit.pipeline import run_pipeline
+    from nnaudit.store import Run
 
     with _Progress(enabled=not (quiet or as_json), epochs=cfg["train"]["epochs"]) as progress:
         try:
@@ -166,7 +166,7 @@ class _Progress:
 
 
 def _report_run(run, *, quiet: bool, as_json: bool) -> None:
-    from audit.summary import run_summary
+    from nnaudit.summary import run_summary
 
     summary = run_summary(run)
     if as_json:
@@ -174,7 +174,7 @@ def _report_run(run, *, quiet: bool, as_json: bool) -> None:
     elif quiet:
         typer.echo(str(run.path))
     else:
-        from audit.summary import print_run_summary
+        from nnaudit.summary import print_run_summary
 
         print_run_summary(run, _console())
     failed = [name for name, audit in run.audits.items() if audit.get("status") == "failed"]
@@ -189,8 +189,8 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """List runs: status, date, dataset, model and headline metrics."""
-    from audit.store import list_runs
-    from audit.summary import print_run_table, run_summary
+    from nnaudit.store import list_runs
+    from nnaudit.summary import print_run_table, run_summary
 
     if not runs_dir.is_dir():
         raise UserInputError(f"{runs_dir} is not a folder of runs (it does not exist).")
@@ -207,7 +207,7 @@ def show(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Show one run: metrics, each audit's findings, and its files."""
-    from audit.store import Run
+    from nnaudit.store import Run
 
     _report_run(Run.open(run_dir), quiet=False, as_json=as_json)
 
@@ -217,7 +217,7 @@ def datasets() -> None:
     """List the datasets nnaudit can load."""
     from rich.table import Table
 
-    from audit.data import list_datasets
+    from nnaudit.data import list_datasets
 
     table = Table("dataset", "description")
     for name, description in list_datasets():
@@ -230,7 +230,7 @@ def models() -> None:
     """List the model architectures."""
     from rich.table import Table
 
-    from models import describe_model, list_models
+    from nnaudit.models import describe_model, list_models
 
     table = Table("model", "description")
     for name in list_models():
@@ -256,8 +256,8 @@ def fairness(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Audit any model from its predictions file alone (black-box mode)."""
-    from audit.pipeline import run_blackbox
-    from audit.store import Run
+    from nnaudit.pipeline import run_blackbox
+    from nnaudit.store import Run
 
     cfg = _resolve_config(None, _overrides(**{
         "fairness.min_group_size": min_group_size, "fairness.n_boot": n_boot, "seed": seed,
@@ -279,7 +279,7 @@ def report(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the report (default: the run directory)."),
 ) -> None:
     """Write the model-card report of a run as HTML and/or PDF."""
-    from reports import render_report
+    from nnaudit.reports import render_report
 
     formats = tuple(f.strip() for f in format.split(",") if f.strip())
     unknown = [f for f in formats if f not in ("html", "pdf")]
@@ -297,7 +297,7 @@ def dashboard(
     port: int = typer.Option(8501, help="Port of the local web server."),
 ) -> None:
     """Open the Streamlit dashboard over a folder of runs."""
-    from dashboards import launch
+    from nnaudit.dashboards import launch
 
     if not runs_dir.is_dir():
         raise UserInputError(f"{runs_dir} is not a folder of runs (it does not exist).")

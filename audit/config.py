@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from audit.errors import UserInputError
+from nnaudit.errors import UserInputError
 
 AUDITS = ("fairness", "generalization", "saliency")
 

@@ -18,10 +18,10 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from audit.config import AUDITS
-from audit.errors import UserInputError
-from audit.results import AuditResult
-from audit.store import Run, RunWriter
+from nnaudit.config import AUDITS
+from nnaudit.errors import UserInputError
+from nnaudit.results import AuditResult
+from nnaudit.store import Run, RunWriter
 
 StageCallback = Callable[[str], None]
 EpochCallback = Callable[[dict], None]
@@ -31,9 +31,9 @@ def run_pipeline(config: dict[str, Any], *, resume_dir: Path | None = None,
                  on_stage: StageCallback | None = None,
                  on_epoch: EpochCallback | None = None) -> Path:
     """Train the configured model, run the configured audits, and return the run directory."""
-    from audit.data import load_dataset
-    from audit.train import TrainConfig, predict_proba, resolve_device, seed_everything, train_model
-    from models import get_model
+    from nnaudit.data import load_dataset
+    from nnaudit.train import TrainConfig, predict_proba, resolve_device, seed_everything, train_model
+    from nnaudit.models import get_model
 
     stage = on_stage or (lambda _name: None)
     seed = config["seed"]
@@ -108,8 +108,8 @@ def run_blackbox(predictions: Path, *, label: str, groups: list[str], pred: str 
                  positive: str | None = None, config: dict[str, Any],
                  on_stage: StageCallback | None = None) -> Path:
     """Audit a model from its predictions file alone (Gender Shades' situation)."""
-    from audit.blackbox import load_predictions
-    from audit.fairness import fairness_audit
+    from nnaudit.blackbox import load_predictions
+    from nnaudit.fairness import fairness_audit
 
     stage = on_stage or (lambda _name: None)
     stage("data")
@@ -152,7 +152,7 @@ def predictions_frame(y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray 
 # --- the audits, as the pipeline calls them ---------------------------------------------------
 
 def _fairness(config, dataset, model, device, train_config, y_true, y_pred, probs, done):
-    from audit.fairness import fairness_audit
+    from nnaudit.fairness import fairness_audit
 
     fair = config["fairness"]
     positive = fair["positive"] or dataset.positive_class
@@ -164,7 +164,7 @@ def _fairness(config, dataset, model, device, train_config, y_true, y_pred, prob
 
 def _generalization(config, dataset, model, device, train_config, y_true, y_pred, probs,
                     done):
-    from audit.generalization import generalization_audit
+    from nnaudit.generalization import generalization_audit
 
     return generalization_audit(dataset, config["model"]["name"], config["model"]["options"],
                                 train_config, device, protocol=config["audits"]["protocol"],
@@ -172,7 +172,7 @@ def _generalization(config, dataset, model, device, train_config, y_true, y_pred
 
 
 def _saliency(config, dataset, model, device, train_config, y_true, y_pred, probs, done):
-    from audit.saliency import saliency_audit
+    from nnaudit.saliency import saliency_audit
 
     options = config["saliency"]
     random_label_model = (done["generalization"].models.get("random_labels")
@@ -222,7 +222,7 @@ def _train_options(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _energy_meter(config: dict[str, Any]):
-    from audit.energy import EnergyMeter
+    from nnaudit.energy import EnergyMeter
 
     energy = config["energy"]
     return EnergyMeter(country=energy["country"], region=energy["region"] or None,
@@ -271,6 +271,6 @@ def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
 def _write_reports(run_path: Path, config: dict[str, Any]) -> None:
     formats = [f for f in ("html", "pdf") if config["report"][f]]
     if formats:
-        from reports import render_report
+        from nnaudit.reports import render_report
 
         render_report(run_path, formats=tuple(formats), lang=config["report"]["lang"])

@@ -1,7 +1,7 @@
 """What every audit returns: one `AuditResult` with tables, figures and computed findings.
 
 Audits are pure functions ``(model, data, config) -> AuditResult``: they never print, never write
-files and never know who renders them. `audit.store` writes a result into the run directory;
+files and never know who renders them. `nnaudit.store` writes a result into the run directory;
 reports and the dashboard read it back from there.
 """
 

@@ -33,8 +33,8 @@ from typing import Any, Callable, Iterator
 
 import pandas as pd
 
-from audit.errors import UserInputError
-from audit.results import AuditResult, Finding
+from nnaudit.errors import UserInputError
+from nnaudit.results import AuditResult, Finding
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"

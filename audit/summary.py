@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.store import Run
+from nnaudit.store import Run
 
 
 def headline(run: Run) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The trainer: device-resident data, bf16, CUDA graphs, seeded, resumable.
 
-One entry point, `train_model`, trains any `nn.Module` classifier on an `audit.data.Split`.
+One entry point, `train_model`, trains any `nn.Module` classifier on an `nnaudit.data.Split`.
 What makes it fast on a GPU, in the order it matters for the small course networks:
 
 - A split that fits is moved to the device once; a batch is an index slice of a device-side
@@ -36,10 +36,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from audit.errors import UserInputError
+from nnaudit.errors import UserInputError
 
 if TYPE_CHECKING:
-    from audit.data import Split
+    from nnaudit.data import Split
 
 OPTIMIZERS = ("adam", "sgd")
 SCHEDULES = ("none", "cosine", "step")
@@ -496,7 +496,7 @@ def _save_checkpoint(path: Path, config: TrainConfig, epoch: int, rows: list[dic
                      best: dict[str, Any], stopped_early: bool, model: nn.Module, optimizer: torch.optim.Optimizer,
                      scheduler: Any, order: torch.Generator, augment_rng: torch.Generator,
                      device: torch.device) -> None:
-    from audit.store import atomic_write
+    from nnaudit.store import atomic_write
 
     state = {
         "config": asdict(config), "epoch": epoch, "history": rows, "best": best,

@@ -29,8 +29,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from audit.train import TrainConfig, augment_images, lr_factor, make_optimizer
-from models import get_model
+from nnaudit.train import TrainConfig, augment_images, lr_factor, make_optimizer
+from nnaudit.models import get_model
 
 EVAL_BATCH_SIZE = 4096  # images per stacked forward pass when measuring accuracy
 
@@ -144,7 +144,7 @@ def train_many(model_name: str, model_options: dict[str, Any] | None,
         modules.append(get_model(model_name, tuple(input_shape), num_classes, **model_options))
     if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in modules[0].modules()):
         raise ValueError("train_many does not support BatchNorm layers; build the model "
-                         "without batch_norm or train it with audit.train.train_model.")
+                         "without batch_norm or train it with nnaudit.train.train_model.")
     stacked_params, stacked_buffers = stack_module_state(modules)
     params = {name: p.detach().to(device).requires_grad_(True) for name, p in stacked_params.items()}
     buffers = {name: b.to(device) for name, b in stacked_buffers.items()}

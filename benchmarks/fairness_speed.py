@@ -70,7 +70,7 @@ def fairlearn_bootstrap(y_true, y_pred, groups, n_boot: int) -> float:
 
 
 def main(quick: bool = False) -> list[dict]:
-    from audit.fairness import subgroup_table
+    from nnaudit.fairness import subgroup_table
 
     n = 100_000 if quick else 1_000_000
     reference_iterations = 2 if quick else 3

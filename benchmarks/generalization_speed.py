@@ -15,8 +15,8 @@ import time
 import pandas as pd
 import torch
 
-from audit.generalization import generalization_audit
-from audit.train import TrainConfig
+from nnaudit.generalization import generalization_audit
+from nnaudit.train import TrainConfig
 from benchmarks.common import describe_environment, print_table
 
 
@@ -39,14 +39,14 @@ def main(quick: bool = False, full_on_cpu: bool = False) -> list[dict]:
 
 def _dataset():
     try:
-        from audit.data import load_dataset
+        from nnaudit.data import load_dataset
         return load_dataset("shades-mnist", seed=0), "shades-mnist"
     except ImportError:
         return _synthetic(), "synthetic shades-mnist-sized data"
 
 
 def _synthetic():
-    from audit.data.dataset import AuditDataset, Split
+    from nnaudit.data.dataset import AuditDataset, Split
 
     g = torch.Generator().manual_seed(0)
     prototypes = torch.rand(10, 1, 28, 28, generator=g)

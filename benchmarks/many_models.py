@@ -14,11 +14,11 @@ import argparse
 import pandas as pd
 import torch
 
-from audit.data.dataset import Split
-from audit.train import TrainConfig, train_model
-from audit.train_many import train_many
+from nnaudit.data.dataset import Split
+from nnaudit.train import TrainConfig, train_model
+from nnaudit.train_many import train_many
 from benchmarks.common import describe_environment, human, print_table, timeit_cuda_aware
-from models import get_model
+from nnaudit.models import get_model
 
 K = 8
 

@@ -11,9 +11,9 @@ import time
 
 
 def time_run(protocol: str, device: str) -> dict:
-    from audit.config import load_config
-    from audit.pipeline import run_pipeline
-    from audit.store import Run
+    from nnaudit.config import load_config
+    from nnaudit.pipeline import run_pipeline
+    from nnaudit.store import Run
 
     with tempfile.TemporaryDirectory() as out:
         config = load_config(None, {"out": out, "device": device, "audits.protocol": protocol})

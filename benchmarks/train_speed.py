@@ -1,4 +1,4 @@
-"""Trainer throughput: `audit.train.train_model` against a plain PyTorch training loop.
+"""Trainer throughput: `nnaudit.train.train_model` against a plain PyTorch training loop.
 
 The reference is the loop of the tutorials: a DataLoader over a TensorDataset of CPU tensors,
 a `.to(device)` per batch, fp32, `loss.item()` per step. Both train the same model from the
@@ -31,9 +31,9 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.flop_counter import FlopCounterMode
 
-from audit.train import TrainConfig, predict_proba, train_model
+from nnaudit.train import TrainConfig, predict_proba, train_model
 from benchmarks.common import describe_environment, human, peak_bf16_flops, print_table, synchronize
-from models import get_model
+from nnaudit.models import get_model
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ QUICK = {
 
 @dataclass
 class Split:
-    """The two fields of audit.data.Split the trainer reads."""
+    """The two fields of nnaudit.data.Split the trainer reads."""
     x: torch.Tensor
     y: torch.Tensor
     stream: None = None
@@ -83,17 +83,17 @@ def synthetic_images(n: int, shape: tuple[int, int, int], classes: int = 10, see
 
 
 def load_data(case: Case, seed: int = 0) -> tuple[Split, Split, str]:
-    """shades-mnist for LeNet-5 when audit.data provides it and the size fits, else synthetic."""
+    """shades-mnist for LeNet-5 when nnaudit.data provides it and the size fits, else synthetic."""
     if case.model == "lenet5":
         try:
-            from audit.data import load_dataset
+            from nnaudit.data import load_dataset
 
             data = load_dataset("shades-mnist", seed=seed)
             if len(data.train.y) >= case.n_train:
                 return (Split(data.train.x[:case.n_train], data.train.y[:case.n_train]),
                         Split(data.test.x[:case.n_test], data.test.y[:case.n_test]), "shades-mnist")
         except (ImportError, AttributeError):
-            pass  # audit.data or its optional dependencies are absent (e.g. on a bare GPU box)
+            pass  # nnaudit.data or its optional dependencies are absent (e.g. on a bare GPU box)
     x, y = synthetic_images(case.n_train + case.n_test, case.shape, seed=seed)
     return (Split(x[:case.n_train], y[:case.n_train]), Split(x[case.n_train:], y[case.n_train:]),
             "synthetic")

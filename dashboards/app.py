@@ -18,11 +18,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from audit.store import Run
-from dashboards import (data, page_compare, page_energy, page_fairness, page_generalization,
+from nnaudit.store import Run
+from nnaudit.dashboards import (data, page_compare, page_energy, page_fairness, page_generalization,
                         page_interpretability, page_runs)
-from dashboards.text import LANGUAGE_NAMES, LANGUAGES, translator
-from dashboards.widgets import PageContext
+from nnaudit.dashboards.text import LANGUAGE_NAMES, LANGUAGES, translator
+from nnaudit.dashboards.widgets import PageContext
 
 PAGES = {
     "runs": ("Runs", page_runs.render),

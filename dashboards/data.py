@@ -1,6 +1,6 @@
 """Cached, confined reads of a folder of run directories for the dashboard.
 
-Every read goes through `audit.store`; runs are chosen by name among `list_runs(root)`, never by
+Every read goes through `nnaudit.store`; runs are chosen by name among `list_runs(root)`, never by
 a path typed in the browser, and every file a manifest points to must resolve inside its run
 directory (a hand-edited manifest cannot make the app read ``../../etc/passwd``). Cache keys are
 the run's path and its manifest's modification time, so a run that finishes or is rewritten is
@@ -15,9 +15,9 @@ from typing import Any, Iterable
 import pandas as pd
 import streamlit as st
 
-from audit.errors import UserInputError
-from audit.results import Finding
-from audit.store import MANIFEST, Run, iter_run_dirs
+from nnaudit.errors import UserInputError
+from nnaudit.results import Finding
+from nnaudit.store import MANIFEST, Run, iter_run_dirs
 
 # The headline columns of the Runs page, all read from the manifest alone (no parquet).
 HEADLINE = (
@@ -189,11 +189,11 @@ def fairness_at_threshold(run_dir: str, mtime: float, positive: str, threshold: 
     """The fairness audit recomputed from the stored predictions at another threshold.
 
     The decision becomes ``score_<positive> >= threshold`` (one-vs-rest for multi-class runs);
-    the audit itself is `audit.fairness.fairness_audit`, not a copy of it.
+    the audit itself is `nnaudit.fairness.fairness_audit`, not a copy of it.
     """
     import matplotlib.pyplot as plt
 
-    from audit.fairness import fairness_audit
+    from nnaudit.fairness import fairness_audit
 
     preds = predictions(run_dir, mtime)
     if preds is None:

@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from audit.store import Run
-from dashboards.widgets import PageContext, run_header, show_table
+from nnaudit.store import Run
+from nnaudit.dashboards.widgets import PageContext, run_header, show_table
 
 
 # The numbers shown large: manifest key -> (label, number kind); the table has all of them.

@@ -1,6 +1,6 @@
 """Energy: per-phase energy and CO2, equivalents, and the inference projection.
 
-The projection is the energy audit's own arithmetic (`audit.energy.inference_projection`) on the
+The projection is the energy audit's own arithmetic (`nnaudit.energy.inference_projection`) on the
 stored per-1,000-predictions figure: nothing is measured again when the slider moves.
 """
 
@@ -11,9 +11,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from audit.energy import inference_projection
-from dashboards import data
-from dashboards.widgets import PageContext, audit_section, detail_page
+from nnaudit.energy import inference_projection
+from nnaudit.dashboards import data
+from nnaudit.dashboards.widgets import PageContext, audit_section, detail_page
 
 PHASE_COLUMNS = ("phase", "name", "stage")
 PER_DAY_CHOICES = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000)

@@ -11,10 +11,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import data
-from dashboards.widgets import (PageContext, audit_section, detail_page, first_column,
+from nnaudit.dashboards import data
+from nnaudit.dashboards.widgets import (PageContext, audit_section, detail_page, first_column,
                                 show_findings, show_table)
-from reports.tables import interval_columns
+from nnaudit.reports.tables import interval_columns
 
 ATTRIBUTE_COLUMNS = ("attribute", "attributes", "intersection", "feature", "sensitive")
 GROUP_COLUMNS = ("group", "subgroup", "value", "level")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.widgets import PageContext, audit_section, detail_page
+from nnaudit.dashboards.widgets import PageContext, audit_section, detail_page
 
 
 def render(ctx: PageContext) -> None:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import data
-from dashboards.widgets import (PageContext, audit_section, detail_page,
+from nnaudit.dashboards import data
+from nnaudit.dashboards.widgets import (PageContext, audit_section, detail_page,
                                 show_figures)
 
 METHOD_COLUMNS = ("method", "methods", "attribution")

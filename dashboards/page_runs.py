@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import data
-from dashboards.widgets import PageContext, run_header
+from nnaudit.dashboards import data
+from nnaudit.dashboards.widgets import PageContext, run_header
 
 SORTABLE = ("run", "date", "dataset", "model", "accuracy", "worst_group_error", "total_kwh",
             "status")

@@ -1,9 +1,9 @@
-"""The dashboard's words and numbers come from the reports' message catalog (`reports.i18n`), so
+"""The dashboard's words and numbers come from the reports' message catalog (`nnaudit.reports.i18n`), so
 a finding reads the same on screen and on paper."""
 
 from __future__ import annotations
 
-from reports.i18n import LANGUAGES, format_finding, format_number, translator
+from nnaudit.reports.i18n import LANGUAGES, format_finding, format_number, translator
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 

@@ -12,9 +12,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from audit.store import Run
-from dashboards import data
-from dashboards.text import format_finding, format_number
+from nnaudit.store import Run
+from nnaudit.dashboards import data
+from nnaudit.dashboards.text import format_finding, format_number
 
 SEVERITY_BOX = {"alert": st.error, "warning": st.warning, "info": st.info}
 

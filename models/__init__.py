@@ -1,5 +1,5 @@
 """The course architectures and a registry by name."""
 
-from models.registry import describe_model, get_model, list_models, model_options
+from nnaudit.models.registry import describe_model, get_model, list_models, model_options
 
 __all__ = ["get_model", "list_models", "describe_model", "model_options"]

@@ -7,12 +7,12 @@ from typing import Any, Callable
 
 from torch import nn
 
-from audit.errors import UserInputError
-from models.cifar_cnn import cifar_cnn
-from models.lenet import lenet5
-from models.mlp import mlp
-from models.perceptron import perceptron
-from models.resnet import resnet18
+from nnaudit.errors import UserInputError
+from nnaudit.models.cifar_cnn import cifar_cnn
+from nnaudit.models.lenet import lenet5
+from nnaudit.models.mlp import mlp
+from nnaudit.models.perceptron import perceptron
+from nnaudit.models.resnet import resnet18
 
 _BUILDERS: dict[str, tuple[Callable[..., nn.Module], str, bool]] = {
     # name: (builder, one-line description, needs image input)

@@ -1,7 +1,7 @@
 """Reports: a run directory rendered as a model card (Mitchell et al. 2019) in HTML and PDF.
 
 ``render_report(run_path, formats=("html", "pdf"), lang="fr")`` reads the run only through
-`audit.store.Run`, never recomputes an audit, and writes each file atomically.
+`nnaudit.store.Run`, never recomputes an audit, and writes each file atomically.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from audit.errors import UserInputError
-from audit.store import atomic_write, require_complete
-from reports.comparison import build_comparison
-from reports.i18n import LANGUAGES, check_language, format_finding, format_number, translator
-from reports.model_card import build_model_card
+from nnaudit.errors import UserInputError
+from nnaudit.store import atomic_write, require_complete
+from nnaudit.reports.comparison import build_comparison
+from nnaudit.reports.i18n import LANGUAGES, check_language, format_finding, format_number, translator
+from nnaudit.reports.model_card import build_model_card
 
 FORMATS = ("html", "pdf")
 
@@ -46,14 +46,14 @@ def render_report(run_path: Path | str, out_dir: Path | str | None = None,
 
     Parameters
     ----------
-    run_path : a complete run directory (`audit.errors.UserInputError` otherwise).
+    run_path : a complete run directory (`nnaudit.errors.UserInputError` otherwise).
     out_dir : where to write; the run directory by default (the comparison goes in the first run).
     formats : "html" and/or "pdf" (a list or a comma-separated string).
     lang : "en" or "fr".
     compare : a second complete run: write a side-by-side comparison instead of a model card.
     """
-    from reports.render_html import comparison_html, model_card_html
-    from reports.render_pdf import html_to_pdf
+    from nnaudit.reports.render_html import comparison_html, model_card_html
+    from nnaudit.reports.render_pdf import html_to_pdf
 
     formats = _check_formats(formats)
     lang = check_language(lang)

@@ -8,10 +8,10 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
-from audit.store import Run
-from reports.i18n import format_number, translator
-from reports.model_card import ModelCard, audit_title, format_value, is_fraction, label
-from reports.tables import interval_columns
+from nnaudit.store import Run
+from nnaudit.reports.i18n import format_number, translator
+from nnaudit.reports.model_card import ModelCard, audit_title, format_value, is_fraction, label
+from nnaudit.reports.tables import interval_columns
 
 
 @dataclass

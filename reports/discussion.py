@@ -11,9 +11,9 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from audit.results import Finding
-from audit.store import Run
-from reports.i18n import format_finding, translator
+from nnaudit.results import Finding
+from nnaudit.store import Run
+from nnaudit.reports.i18n import format_finding, translator
 
 READING_LIST = [
     ("Buolamwini, J. & Gebru, T. (2018). Gender Shades: Intersectional Accuracy Disparities in "

@@ -2,7 +2,7 @@
 
 English strings are the message ids; ``locales/fr/LC_MESSAGES/nnaudit.po`` translates them. The
 catalog is read with Babel at run time, so a fresh editable install needs no compile step.
-Finding templates (`audit.results.Finding.template`) are message ids too: a test checks that every
+Finding templates (`nnaudit.results.Finding.template`) are message ids too: a test checks that every
 template written in ``audit/`` has a French translation.
 
 Numbers follow the reader's locale through Babel (0.95 -> "0,95", 0.041 as a percent -> "4,1 %").
@@ -20,8 +20,8 @@ from babel import Locale
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
-from audit.errors import UserInputError
-from audit.results import Finding
+from nnaudit.errors import UserInputError
+from nnaudit.results import Finding
 
 LANGUAGES = ("en", "fr")
 DOMAIN = "nnaudit"

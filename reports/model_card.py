@@ -1,6 +1,6 @@
 """A run directory read into the sections of a model card (Mitchell et al. 2019).
 
-This module only reads `audit.store.Run` and formats what it finds; it never recomputes an audit.
+This module only reads `nnaudit.store.Run` and formats what it finds; it never recomputes an audit.
 Fields the run cannot know (intended use, owners, ...) come from ``manifest["model_card"]`` or are
 shown as "to be completed", never invented.
 """
@@ -15,11 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from audit.results import Finding
-from audit.store import Run
-from reports.discussion import READING_LIST, discussion_questions
-from reports.i18n import N_, format_finding, format_number, translator
-from reports.tables import TableView, format_cell, table_view
+from nnaudit.results import Finding
+from nnaudit.store import Run
+from nnaudit.reports.discussion import READING_LIST, discussion_questions
+from nnaudit.reports.i18n import N_, format_finding, format_number, translator
+from nnaudit.reports.tables import TableView, format_cell, table_view
 
 KNOWN_AUDITS = ("fairness", "generalization", "saliency", "energy")
 WEIGHTS_AUDITS = ("generalization", "saliency")  # cannot run on a black-box predictions file

@@ -1,7 +1,7 @@
 """HTML rendering: one self-contained file (CSS inline, figures as data URIs, no script).
 
 The PDF is rendered from the same templates with ``for_pdf=True`` (title page, table of contents
-with page numbers, A4 page rules); see `reports.render_pdf`.
+with page numbers, A4 page rules); see `nnaudit.reports.render_pdf`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from reports.comparison import Comparison
-from reports.i18n import translator
-from reports.model_card import ModelCard
+from nnaudit.reports.comparison import Comparison
+from nnaudit.reports.i18n import translator
+from nnaudit.reports.model_card import ModelCard
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from reports.i18n import format_number, translator
+from nnaudit.reports.i18n import format_number, translator
 
 MAX_ROWS = 120      # longer tables are cut, with a note naming the file that holds them all
 MAX_COLUMNS = 8     # wider tables are split into parts that repeat their label columns

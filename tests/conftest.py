@@ -9,7 +9,7 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 def small_config(out: Path, **overrides):
     """A real run, shrunk to stay fast on 2 CPU cores."""
-    from audit.config import load_config
+    from nnaudit.config import load_config
 
     settings = {"out": str(out), "train.epochs": 3, "device": "cpu", "fairness.n_boot": 200,
                 "saliency.n_examples": 8, "report.html": False}
@@ -20,7 +20,7 @@ def small_config(out: Path, **overrides):
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
     """One complete run with every audit, made once per test session by the real pipeline."""
-    from audit.pipeline import run_pipeline
+    from nnaudit.pipeline import run_pipeline
 
     out = tmp_path_factory.mktemp("runs")
     return run_pipeline(small_config(out))

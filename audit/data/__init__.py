@@ -3,7 +3,7 @@
 See docs/ARCHITECTURE.md ("Data") for the contract and docs/datasets.md for each dataset.
 """
 
-from audit.data.dataset import AuditDataset, Split
-from audit.data.registry import list_datasets, load_dataset
+from nnaudit.data.dataset import AuditDataset, Split
+from nnaudit.data.registry import list_datasets, load_dataset
 
 __all__ = ["Split", "AuditDataset", "load_dataset", "list_datasets"]

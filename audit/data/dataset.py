@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from audit.errors import UserInputError
+from nnaudit.errors import UserInputError
 
 
 @dataclass

@@ -19,10 +19,10 @@ import torch
 import torchvision.io
 import torchvision.transforms.v2.functional as TF
 
-from audit.data.dataset import (AuditDataset, Split, check_classes, make_card, require_columns,
+from nnaudit.data.dataset import (AuditDataset, Split, check_classes, make_card, require_columns,
                                 sensitive_groups, stratified_indices)
-from audit.errors import UserInputError
-from audit.store import atomic_write
+from nnaudit.errors import UserInputError
+from nnaudit.store import atomic_write
 
 
 def decode_image(path: Path, image_size: tuple[int, int], grayscale: bool) -> torch.Tensor:

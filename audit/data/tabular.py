@@ -18,9 +18,9 @@ from sklearn.compose import ColumnTransformer
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from audit.data.dataset import (AuditDataset, Split, check_classes, make_card, require_columns,
+from nnaudit.data.dataset import (AuditDataset, Split, check_classes, make_card, require_columns,
                                 sensitive_groups, stratified_indices)
-from audit.errors import UserInputError
+from nnaudit.errors import UserInputError
 
 ADULT_COLUMNS = ["age", "workclass", "fnlwgt", "education", "education-num", "marital-status",
                  "occupation", "relationship", "race", "sex", "capital-gain", "capital-loss",

@@ -3,7 +3,7 @@
 Files are read from ``data_dir`` in torchvision's layout. ``download=True`` (the default) lets
 torchvision fetch missing files; without a network the error says which files to put where.
 MNIST, Fashion-MNIST and CIFAR-10 have no sensitive attribute of their own: ``attributes=
-"shades"`` adds the simulated tone and stroke of `audit.data.shades` (skewed in training,
+"shades"`` adds the simulated tone and stroke of `nnaudit.data.shades` (skewed in training,
 balanced in test). CelebA's 40 binary attributes serve as target and sensitive attributes.
 """
 
@@ -19,9 +19,9 @@ import torchvision
 from torchvision.datasets.mnist import read_image_file, read_label_file
 from torchvision.datasets.utils import extract_archive
 
-from audit.data.dataset import AuditDataset, Split, make_card
-from audit.data.shades import ATTRIBUTE_DEFINITIONS, assign_shades, render_shades
-from audit.errors import UserInputError
+from nnaudit.data.dataset import AuditDataset, Split, make_card
+from nnaudit.data.shades import ATTRIBUTE_DEFINITIONS, assign_shades, render_shades
+from nnaudit.errors import UserInputError
 
 DEFAULT_DATA_DIR = Path("~/.cache/nnaudit/data")
 

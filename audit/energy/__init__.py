@@ -5,10 +5,10 @@ phase of a run and ``meter.result(predictions_per_day=10_000)`` for the `AuditRe
 else in nnaudit knows about CodeCarbon. Method and limits: docs/energy.md.
 """
 
-from audit.energy._equivalents import EQUIVALENTS, Equivalent, equivalents_table
-from audit.energy._grid import DEFAULT_COUNTRY, GridLocation, grid_location, known_countries
-from audit.energy._meter import EnergyMeter, PhaseRecord
-from audit.energy._report import energy_result, inference_projection
+from nnaudit.energy._equivalents import EQUIVALENTS, Equivalent, equivalents_table
+from nnaudit.energy._grid import DEFAULT_COUNTRY, GridLocation, grid_location, known_countries
+from nnaudit.energy._meter import EnergyMeter, PhaseRecord
+from nnaudit.energy._report import energy_result, inference_projection
 
 __all__ = [
     "DEFAULT_COUNTRY", "EQUIVALENTS", "EnergyMeter", "Equivalent", "GridLocation", "PhaseRecord",

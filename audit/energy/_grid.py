@@ -16,7 +16,7 @@ from codecarbon.core.units import Energy
 from codecarbon.external.geography import GeoMetadata
 from codecarbon.input import DataSource
 
-from audit.errors import UserInputError
+from nnaudit.errors import UserInputError
 
 DEFAULT_COUNTRY = "FRA"
 

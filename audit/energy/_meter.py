@@ -21,8 +21,8 @@ from typing import Any, Iterator
 
 from codecarbon import OfflineEmissionsTracker
 
-from audit.energy._grid import DEFAULT_COUNTRY, GridLocation, grid_location
-from audit.errors import UserInputError
+from nnaudit.energy._grid import DEFAULT_COUNTRY, GridLocation, grid_location
+from nnaudit.errors import UserInputError
 
 COMPONENTS = ("cpu", "gpu", "ram")
 
@@ -162,8 +162,8 @@ class EnergyMeter:
                 self._active = None
 
     def result(self, predictions_per_day: float = 10_000):
-        """The energy audit of the phases measured so far (see `audit.energy._report`)."""
-        from audit.energy._report import energy_result  # the report imports this module
+        """The energy audit of the phases measured so far (see `nnaudit.energy._report`)."""
+        from nnaudit.energy._report import energy_result  # the report imports this module
 
         return energy_result(self, predictions_per_day=predictions_per_day)
 

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from matplotlib.figure import Figure
 
-from audit.energy._equivalents import EQUIVALENTS, equivalents_table
-from audit.energy._meter import ABSENT, COMPONENTS, ESTIMATED, MEASURED, PhaseRecord
-from audit.errors import UserInputError
-from audit.results import AuditResult, Finding
+from nnaudit.energy._equivalents import EQUIVALENTS, equivalents_table
+from nnaudit.energy._meter import ABSENT, COMPONENTS, ESTIMATED, MEASURED, PhaseRecord
+from nnaudit.errors import UserInputError
+from nnaudit.results import AuditResult, Finding
 
 if TYPE_CHECKING:
-    from audit.energy._meter import EnergyMeter
+    from nnaudit.energy._meter import EnergyMeter
 
 TRAINING_PHASE = "training"
 INFERENCE_PHASE = "inference"

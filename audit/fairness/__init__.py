@@ -5,9 +5,9 @@ it when the threshold moves); `proportion_interval` and `stratified_bootstrap` a
 methods, public for reuse and tests.
 """
 
-from audit.fairness._audit import fairness_audit
-from audit.fairness._intervals import percentile_interval, proportion_interval, stratified_bootstrap
-from audit.fairness._table import subgroup_table
+from nnaudit.fairness._audit import fairness_audit
+from nnaudit.fairness._intervals import percentile_interval, proportion_interval, stratified_bootstrap
+from nnaudit.fairness._table import subgroup_table
 
 __all__ = ["fairness_audit", "subgroup_table", "proportion_interval", "stratified_bootstrap",
            "percentile_interval"]

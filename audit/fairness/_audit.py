@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from audit.fairness._figures import error_heatmap, rate_bars
-from audit.fairness._findings import fairness_findings, training_shares
-from audit.fairness._inputs import prepare
-from audit.fairness._table import ALPHA, CONFIDENCE, compute_tables
-from audit.results import AuditResult
+from nnaudit.fairness._figures import error_heatmap, rate_bars
+from nnaudit.fairness._findings import fairness_findings, training_shares
+from nnaudit.fairness._inputs import prepare
+from nnaudit.fairness._table import ALPHA, CONFIDENCE, compute_tables
+from nnaudit.results import AuditResult
 
 
 def fairness_audit(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes=None,

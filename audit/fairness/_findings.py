@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from audit.results import Finding
+from nnaudit.results import Finding
 
 ERROR_RATIO = ("{group} has {ratio} times the error rate of {reference} (95% CI {low} to {high}): "
                "{worst_pct} against {best_pct}")

@@ -8,7 +8,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from audit.errors import UserInputError
+from nnaudit.errors import UserInputError
 
 
 @dataclass

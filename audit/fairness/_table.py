@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from audit.fairness._inputs import Prepared, prepare
-from audit.fairness._intervals import percentile_interval, proportion_interval, stratified_bootstrap
-from audit.fairness._metrics import (BINARY, CORRECT, CORRECTNESS, WRONG, RateSet, binary_codes,
+from nnaudit.fairness._inputs import Prepared, prepare
+from nnaudit.fairness._intervals import percentile_interval, proportion_interval, stratified_bootstrap
+from nnaudit.fairness._metrics import (BINARY, CORRECT, CORRECTNESS, WRONG, RateSet, binary_codes,
                                      delong_auc, disparity_rates, safe_divide)
-from audit.fairness._significance import benjamini_hochberg, two_proportion_test
+from nnaudit.fairness._significance import benjamini_hochberg, two_proportion_test
 
 ALPHA = 0.05
 CONFIDENCE = 0.95

@@ -17,20 +17,20 @@ import pandas as pd
 import torch
 from torch import nn
 
-from audit.errors import UserInputError
-from audit.generalization import _figures, _findings
-from audit.generalization._ablation import run_ablation
-from audit.generalization._gradients import (EXPLODING_RATIO, VANISHING_RATIO, gradient_health,
+from nnaudit.errors import UserInputError
+from nnaudit.generalization import _figures, _findings
+from nnaudit.generalization._ablation import run_ablation
+from nnaudit.generalization._gradients import (EXPLODING_RATIO, VANISHING_RATIO, gradient_health,
                                              gradient_norms)
-from audit.generalization._membership import example_losses, membership_table, roc_points
-from audit.generalization._noise_sweep import corrupt_labels, run_noise_sweep
-from audit.generalization._protocol import ABLATION_ROWS, make_protocol
-from audit.generalization._random_labels import random_label_tables, train_on_random_pixels
-from audit.generalization._seeds import run_seed_stability
-from audit.generalization._subsets import draw_subsets
-from audit.results import AuditResult
-from audit.train import TrainConfig
-from models import get_model
+from nnaudit.generalization._membership import example_losses, membership_table, roc_points
+from nnaudit.generalization._noise_sweep import corrupt_labels, run_noise_sweep
+from nnaudit.generalization._protocol import ABLATION_ROWS, make_protocol
+from nnaudit.generalization._random_labels import random_label_tables, train_on_random_pixels
+from nnaudit.generalization._seeds import run_seed_stability
+from nnaudit.generalization._subsets import draw_subsets
+from nnaudit.results import AuditResult
+from nnaudit.train import TrainConfig
+from nnaudit.models import get_model
 
 __all__ = ["generalization_audit"]
 
@@ -46,8 +46,8 @@ def generalization_audit(dataset, model_name: str, model_options: dict[str, Any]
 
     Parameters
     ----------
-    dataset : audit.data.AuditDataset
-    model_name, model_options : the architecture, as for `models.get_model`.
+    dataset : nnaudit.data.AuditDataset
+    model_name, model_options : the architecture, as for `nnaudit.models.get_model`.
     train_config : the hyper-parameters of the audited training; every experiment uses them,
         with the protocol's epoch budget in place of ``epochs`` where it says so.
     protocol : "default" (bounded, for two CPU cores) or "full" (the complete protocol, GPU).

@@ -11,17 +11,17 @@ from dataclasses import replace
 import pandas as pd
 import torch
 
-from audit.generalization._noise_sweep import final_accuracy, time_to_fit
-from audit.generalization._protocol import ABLATION_ROWS
-from audit.train_many import ManyResult, train_many
-from models import model_options as accepted_options
+from nnaudit.generalization._noise_sweep import final_accuracy, time_to_fit
+from nnaudit.generalization._protocol import ABLATION_ROWS
+from nnaudit.train_many import ManyResult, train_many
+from nnaudit.models import model_options as accepted_options
 
 
 def with_dropout(model_name: str, model_options: dict, dropout: float) -> dict:
     """``model_options`` with the ablation row's dropout rate, for architectures that take one.
 
     Models without a ``dropout`` option (perceptron, resnet18) get ``model_options`` unchanged:
-    `models.get_model` refuses options a model does not take.
+    `nnaudit.models.get_model` refuses options a model does not take.
     """
     if "dropout" not in accepted_options(model_name):
         return dict(model_options)

@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from audit.results import Finding
+from nnaudit.results import Finding
 
 MEMORIZED = (
     "With random labels the model reached {train_acc_pct} training accuracy in {epochs} epochs, "

@@ -14,8 +14,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from audit.train import seed_everything
-from models import get_model
+from nnaudit.train import seed_everything
+from nnaudit.models import get_model
 
 VANISHING_RATIO = 1e-3
 EXPLODING_RATIO = 1e4

@@ -11,7 +11,7 @@ from dataclasses import replace
 import pandas as pd
 import torch
 
-from audit.train_many import ManyResult, train_many
+from nnaudit.train_many import ManyResult, train_many
 
 
 def corrupt_labels(y: torch.Tensor, fraction: float, num_classes: int,

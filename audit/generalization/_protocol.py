@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from audit.errors import UserInputError
+from nnaudit.errors import UserInputError
 
 # Regularizer settings of the ablation rows (Zhang et al. 2016, Table 1).
 ABLATION_ROWS = {

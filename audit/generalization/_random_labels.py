@@ -13,8 +13,8 @@ from dataclasses import replace
 import pandas as pd
 import torch
 
-from audit.generalization._noise_sweep import final_accuracy, time_to_fit
-from audit.train_many import ManyResult, train_many
+from nnaudit.generalization._noise_sweep import final_accuracy, time_to_fit
+from nnaudit.train_many import ManyResult, train_many
 
 
 def random_pixels(x: torch.Tensor, seed: int) -> torch.Tensor:

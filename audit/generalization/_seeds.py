@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from audit.train_many import train_many
+from nnaudit.train_many import train_many
 
 
 def run_seed_stability(x_train, y_train, subsets, group_columns: list[str], model_name,

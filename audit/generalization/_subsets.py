@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from audit.errors import UserInputError
+from nnaudit.errors import UserInputError
 
 
 @dataclass

@@ -8,13 +8,13 @@ Names are imported lazily, as in `audit/__init__.py`: the methods table (`_metho
 only torch and captum, which is what the attribution benchmark carries to a GPU machine.
 """
 
-from audit._lazy import lazy_getattr
+from nnaudit._lazy import lazy_getattr
 
 _PUBLIC = {
-    "saliency_audit": "audit.saliency._audit",
-    "AttributionMethod": "audit.saliency._methods",
-    "Budget": "audit.saliency._methods",
-    "SIMILARITY_THRESHOLD": "audit.saliency._sanity",
+    "saliency_audit": "nnaudit.saliency._audit",
+    "AttributionMethod": "nnaudit.saliency._methods",
+    "Budget": "nnaudit.saliency._methods",
+    "SIMILARITY_THRESHOLD": "nnaudit.saliency._sanity",
 }
 
 __all__ = sorted(_PUBLIC)

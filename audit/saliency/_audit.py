@@ -11,19 +11,19 @@ import pandas as pd
 import torch
 from torch import nn
 
-from audit.errors import UserInputError
-from audit.results import AuditResult
-from audit.saliency import _figures, _findings
-from audit.saliency._faithfulness import (RANDOM_ORDER, captum_scores, curve_aucs,
+from nnaudit.errors import UserInputError
+from nnaudit.results import AuditResult
+from nnaudit.saliency import _figures, _findings
+from nnaudit.saliency._faithfulness import (RANDOM_ORDER, captum_scores, curve_aucs,
                                           deletion_insertion_curves, importance)
-from audit.saliency._memory import rows_per_pass
-from audit.saliency._methods import (AttributionMethod, Budget, attribute_batched,
+from nnaudit.saliency._memory import rows_per_pass
+from nnaudit.saliency._methods import (AttributionMethod, Budget, attribute_batched,
                                      prepare_model, select_methods)
-from audit.saliency._sanity import (SIMILARITY_THRESHOLD, cascading_randomization,
+from nnaudit.saliency._sanity import (SIMILARITY_THRESHOLD, cascading_randomization,
                                     data_randomization, learnable_layers, sanity_verdicts)
-from audit.saliency._subgroups import (FOREGROUND_DELTA, feature_importance_table,
+from nnaudit.saliency._subgroups import (FOREGROUND_DELTA, feature_importance_table,
                                        foreground_mask, foreground_share_table, mean_maps)
-from audit.train import predict_proba
+from nnaudit.train import predict_proba
 
 PROTOCOLS = ("default", "full")
 # The default protocol is sized for `nnaudit run` on 2 CPU cores (well under 30 s for LeNet-5).
@@ -47,7 +47,7 @@ def saliency_audit(model: nn.Module, dataset, device: torch.device | str, *,
     Parameters
     ----------
     model: the trained model (not modified: the audit works on an eval-mode copy).
-    dataset: an `audit.data.AuditDataset`; its test split is used.
+    dataset: an `nnaudit.data.AuditDataset`; its test split is used.
     device: where attributions are computed.
     n_examples: test examples attributed (a seeded random sample).
     methods: method names from the default table, and/or extra `AttributionMethod` objects

@@ -18,7 +18,7 @@ from scipy.integrate import trapezoid  # np.trapezoid needs numpy 2; numpy>=1.24
 from torch import nn
 from torchvision.transforms.functional import gaussian_blur
 
-from audit.saliency._methods import AttributionMethod
+from nnaudit.saliency._methods import AttributionMethod
 
 RANDOM_ORDER = "random order"
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from audit.saliency._faithfulness import RANDOM_ORDER
-from audit.saliency._sanity import SIMILARITY_THRESHOLD, CascadeResult, _figure_map
+from nnaudit.saliency._faithfulness import RANDOM_ORDER
+from nnaudit.saliency._sanity import SIMILARITY_THRESHOLD, CascadeResult, _figure_map
 
 
 def example_grid(x, y, y_pred, maps, *, classes) -> Figure:

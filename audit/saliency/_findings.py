@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from audit.results import Finding
-from audit.saliency._faithfulness import RANDOM_ORDER
-from audit.saliency._sanity import SIMILARITY_THRESHOLD
+from nnaudit.results import Finding
+from nnaudit.saliency._faithfulness import RANDOM_ORDER
+from nnaudit.saliency._sanity import SIMILARITY_THRESHOLD
 
 FAILS_RANDOMIZATION = ("{method} maps keep their shape when all the model's weights are "
                        "re-initialized (rank correlation {correlation} of the absolute maps, "

@@ -17,7 +17,7 @@ from captum.attr import (InputXGradient, IntegratedGradients, LayerAttribution, 
                          NoiseTunnel, Occlusion, Saliency)
 from torch import nn
 
-from audit.errors import UserInputError
+from nnaudit.errors import UserInputError
 
 AttributeFn = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
 DEFAULT_IMAGES_PER_CALL = 256
@@ -48,7 +48,7 @@ class Budget:
     """How much each method may compute; the default keeps `nnaudit run` cheap on 2 CPU cores.
 
     ``rows_per_pass`` bounds the rows of one forward/backward pass (inputs times IG steps or
-    SmoothGrad samples or occlusion perturbations); `audit.saliency._memory.rows_per_pass`
+    SmoothGrad samples or occlusion perturbations); `nnaudit.saliency._memory.rows_per_pass`
     sizes it to the device. None: each call computes all its rows at once.
     """
 

@@ -25,7 +25,7 @@ from scipy.stats import rankdata
 from skimage.metrics import structural_similarity
 from torch import nn
 
-from audit.saliency._methods import AttributionMethod, attribute_batched
+from nnaudit.saliency._methods import AttributionMethod, attribute_batched
 
 # Adebayo et al. read "maps barely change" off their figures; 0.5 is our documented cut-off.
 # A map that ignores the model scores 1; a gradient of a fully re-initialized LeNet-5 about 0.1.

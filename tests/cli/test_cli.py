@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from audit.store import RunWriter
+from nnaudit.store import RunWriter
 
 
 def nnaudit(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "audit", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "nnaudit", *args], capture_output=True, text=True,
                           cwd=cwd, timeout=300)
 
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from audit.store import list_runs
+from nnaudit.store import list_runs
 
 from tests.cli.test_cli import assert_user_error, nnaudit
 

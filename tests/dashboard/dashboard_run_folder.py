@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from audit.results import AuditResult, Finding  # noqa: E402
-from audit.store import RunWriter  # noqa: E402
+from nnaudit.results import AuditResult, Finding  # noqa: E402
+from nnaudit.store import RunWriter  # noqa: E402
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 RUN_A = "20260102T100000Z-adult-mlp"

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit.store import Run
-from reports.i18n import format_finding, format_number
+from nnaudit.store import Run
+from nnaudit.reports.i18n import format_finding, format_number
 
 from dashboard_run_folder import APP, CORRUPT, FAILED, INCOMPLETE, RUN_A, RUN_B
 
@@ -108,8 +108,8 @@ def tpr_by_group(at: AppTest) -> pd.Series:
 
 
 def test_fairness_threshold_recomputes_the_table_from_predictions(app, runs_dir):
-    if not hasattr(pytest.importorskip("audit.fairness"), "fairness_audit"):
-        pytest.skip("audit.fairness.fairness_audit is not there yet")
+    if not hasattr(pytest.importorskip("nnaudit.fairness"), "fairness_audit"):
+        pytest.skip("nnaudit.fairness.fairness_audit is not there yet")
     at = app("fairness", runs=(RUN_A,))
     at.toggle(key="fairness_live").set_value(True)
     at = rerun(at)

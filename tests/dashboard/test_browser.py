@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboards import server_command
+from nnaudit.dashboards import server_command
 from dashboard_run_folder import CORRUPT, RUN_A, RUN_B
 
 CHROMIUM = Path("/usr/bin/chromium")

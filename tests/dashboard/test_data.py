@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from dashboards import data, server_command
+from nnaudit.dashboards import data, server_command
 from dashboard_run_folder import CORRUPT, RUN_A
 
 
@@ -31,7 +31,7 @@ def test_a_manifest_pointing_outside_its_run_is_not_followed(runs_dir):
 
 
 def test_a_figure_pointing_outside_its_run_is_skipped(runs_dir):
-    from audit.store import Run
+    from nnaudit.store import Run
 
     secret = runs_dir.parent / "secret.png"
     secret.write_bytes(b"not yours")
@@ -47,7 +47,7 @@ def test_a_figure_pointing_outside_its_run_is_skipped(runs_dir):
 
 
 def test_prediction_columns_come_from_the_parquet_schema(runs_dir):
-    from audit.store import Run
+    from nnaudit.store import Run
 
     columns = data.prediction_columns(str(runs_dir / RUN_A), data.manifest_mtime(runs_dir / RUN_A))
     assert columns == list(Run(runs_dir / RUN_A).predictions().columns)

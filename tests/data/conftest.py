@@ -14,6 +14,6 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def shades():
-    from audit.data import load_dataset
+    from nnaudit.data import load_dataset
 
     return load_dataset("shades-mnist", seed=0)

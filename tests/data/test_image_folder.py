@@ -4,8 +4,8 @@ import pytest
 import torch
 from PIL import Image
 
-from audit.data import load_dataset
-from audit.errors import UserInputError
+from nnaudit.data import load_dataset
+from nnaudit.errors import UserInputError
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 import torch
 
-from audit.data import AuditDataset, load_dataset
-from audit.data.shades import assign_shades, render_shades
+from nnaudit.data import AuditDataset, load_dataset
+from nnaudit.data.shades import assign_shades, render_shades
 
 
 def test_split_sizes_and_classes(shades: AuditDataset):
@@ -71,14 +71,14 @@ def test_assign_counts_for_odd_sizes():
 
 
 def test_bad_skew():
-    from audit.errors import UserInputError
+    from nnaudit.errors import UserInputError
     with pytest.raises(UserInputError, match="skew"):
         load_dataset("shades-mnist", skew=1.5)
 
 
 @pytest.mark.slow
 def test_lenet_bias_is_found_and_vanishes_when_balanced():
-    from models import get_model
+    from nnaudit.models import get_model
 
     def dark_gap(skew):
         data = load_dataset("shades-mnist", seed=0, skew=skew)

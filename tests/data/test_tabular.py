@@ -3,9 +3,9 @@ import pandas as pd
 import pytest
 import torch
 
-from audit.data import load_dataset
-from audit.data.dataset import stratified_indices
-from audit.errors import UserInputError
+from nnaudit.data import load_dataset
+from nnaudit.data.dataset import stratified_indices
+from nnaudit.errors import UserInputError
 
 
 @pytest.fixture

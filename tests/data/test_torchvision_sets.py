@@ -1,7 +1,7 @@
 import pytest
 
-from audit.data import load_dataset
-from audit.errors import UserInputError
+from nnaudit.data import load_dataset
+from nnaudit.errors import UserInputError
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_missing_files_without_download(tmp_path):
 
 
 def test_unknown_dataset_and_option():
-    from audit.data import list_datasets
+    from nnaudit.data import list_datasets
     names = [name for name, _ in list_datasets()]
     assert names[0] == "shades-mnist" and {"mnist", "csv", "image-folder", "celeba"} <= set(names)
     with pytest.raises(UserInputError, match="unknown dataset 'mnsit'; choose one of: shades-mnist"):

@@ -7,8 +7,8 @@ from importlib.resources import files
 
 import pytest
 
-from audit.energy import EnergyMeter
-from audit.errors import UserInputError
+from nnaudit.energy import EnergyMeter
+from nnaudit.errors import UserInputError
 
 
 def busy(seconds: float) -> int:
@@ -179,7 +179,7 @@ class _TrackerSwallowingErrors:
                                           ("stop", "could not stop.*counter overflow")])
 def test_failing_tracker_leaves_the_work_done_and_the_gap_explained(monkeypatch, fail_at, why):
     tracker = type("Failing", (_TrackerFailingAt,), {"fail_at": fail_at})
-    monkeypatch.setattr("audit.energy._meter.OfflineEmissionsTracker", tracker)
+    monkeypatch.setattr("nnaudit.energy._meter.OfflineEmissionsTracker", tracker)
     meter = EnergyMeter(country="FRA")
     done = []
     with meter.phase("training"):
@@ -201,7 +201,7 @@ def test_failing_tracker_leaves_the_work_done_and_the_gap_explained(monkeypatch,
 
 
 def test_tracker_that_swallows_its_error_is_detected(monkeypatch):
-    monkeypatch.setattr("audit.energy._meter.OfflineEmissionsTracker", _TrackerSwallowingErrors)
+    monkeypatch.setattr("nnaudit.energy._meter.OfflineEmissionsTracker", _TrackerSwallowingErrors)
     meter = EnergyMeter(country="FRA")
     with meter.phase("training"):
         busy(0.05)

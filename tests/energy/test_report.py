@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from audit.energy import (EQUIVALENTS, EnergyMeter, PhaseRecord, equivalents_table,
+from nnaudit.energy import (EQUIVALENTS, EnergyMeter, PhaseRecord, equivalents_table,
                           inference_projection)
-from audit.errors import UserInputError
+from nnaudit.errors import UserInputError
 
 
 def record(phase, cpu, gpu, ram, *, items=None, cpu_label="measured", gpu_label="measured",
@@ -129,7 +129,7 @@ def test_figure_stacks_components_per_phase(meter_with):
 
 
 def test_result_round_trips_through_the_run_directory(meter_with, tmp_path):
-    from audit.store import Run, RunWriter
+    from nnaudit.store import Run, RunWriter
 
     failed = PhaseRecord(phase="audit:saliency", status="failed", reason="CodeCarbon could not "
                          "start", duration_s=1.0)

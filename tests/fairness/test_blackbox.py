@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.blackbox import load_predictions
-from audit.errors import UserInputError
-from audit.fairness import fairness_audit
+from nnaudit.blackbox import load_predictions
+from nnaudit.errors import UserInputError
+from nnaudit.fairness import fairness_audit
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from audit.fairness import fairness_audit, subgroup_table
-from audit.fairness._findings import ERROR_RATIO, NO_DISPARITY, SMALL_GROUPS, TEMPLATES, TRAINING_SHARE
+from nnaudit.fairness import fairness_audit, subgroup_table
+from nnaudit.fairness._findings import ERROR_RATIO, NO_DISPARITY, SMALL_GROUPS, TEMPLATES, TRAINING_SHARE
 
 
 def test_injected_bias_is_found(make_biased):
@@ -80,7 +80,7 @@ def test_templates_have_no_format_specs():
 
 
 def test_result_survives_the_run_directory(tmp_path, make_biased):
-    from audit.store import Run, RunWriter
+    from nnaudit.store import Run, RunWriter
 
     y_true, y_pred, groups = make_biased(600, seed=1, worst_error=0.3)
     three = np.where(y_true == 1, 2, y_pred)          # a third class for the multi-class path

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from audit.fairness import percentile_interval, proportion_interval, stratified_bootstrap, subgroup_table
+from nnaudit.fairness import percentile_interval, proportion_interval, stratified_bootstrap, subgroup_table
 
 
 def test_wilson_known_values():

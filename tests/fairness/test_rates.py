@@ -7,7 +7,7 @@ from fairlearn.metrics import (MetricFrame, demographic_parity_difference,
                                equalized_odds_difference, true_positive_rate)
 from sklearn.metrics import roc_auc_score
 
-from audit.fairness import subgroup_table
+from nnaudit.fairness import subgroup_table
 
 
 def row(table, attribute, group):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audit.data import load_dataset
+from nnaudit.data import load_dataset
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 import torch
 
-from audit.generalization._gradients import gradient_health, gradient_norms
-from audit.generalization._membership import example_losses, loss_threshold_attack
-from audit.generalization._noise_sweep import corrupt_labels, run_noise_sweep
-from audit.generalization._subsets import draw_subsets
-from audit.train import TrainConfig
+from nnaudit.generalization._gradients import gradient_health, gradient_norms
+from nnaudit.generalization._membership import example_losses, loss_threshold_attack
+from nnaudit.generalization._noise_sweep import corrupt_labels, run_noise_sweep
+from nnaudit.generalization._subsets import draw_subsets
+from nnaudit.train import TrainConfig
 
 CHANCE = 0.1
 
@@ -132,7 +132,7 @@ def test_attack_finds_random_label_members_and_control_finds_nothing(sweep):
 
 @pytest.mark.slow
 def test_default_audit_runs_and_is_reproducible_on_cpu(shades):
-    from audit.generalization import generalization_audit
+    from nnaudit.generalization import generalization_audit
 
     runs = [generalization_audit(shades, "mlp", {"widths": (128,)}, TrainConfig(epochs=3),
                                  "cpu", seed=1) for _ in range(2)]

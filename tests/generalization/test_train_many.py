@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 import torch
 
-from audit.data.dataset import Split
-from audit.train import TrainConfig, train_model
-from audit.train_many import train_many
-from models import get_model
+from nnaudit.data.dataset import Split
+from nnaudit.train import TrainConfig, train_model
+from nnaudit.train_many import train_many
+from nnaudit.models import get_model
 
 SMALL_MLP = {"widths": (64,)}
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from audit.errors import UserInputError
-from audit.generalization._ablation import with_dropout
-from models import get_model, list_models, model_options
+from nnaudit.errors import UserInputError
+from nnaudit.generalization._ablation import with_dropout
+from nnaudit.models import get_model, list_models, model_options
 
 
 def test_a_misspelled_option_is_refused_by_name():

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from audit.errors import UserInputError
-from models import describe_model, get_model, list_models
+from nnaudit.errors import UserInputError
+from nnaudit.models import describe_model, get_model, list_models
 
 
 @pytest.mark.parametrize("name, shape", [

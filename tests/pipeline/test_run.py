@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from audit.pipeline import run_pipeline
-from audit.store import Run, list_runs
+from nnaudit.pipeline import run_pipeline
+from nnaudit.store import Run, list_runs
 
 from tests.conftest import small_config
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 def test_default_run_from_the_command_line(tmp_path):
     """The README's main job, exactly as a user types it (only the output folder differs)."""
-    proc = subprocess.run([sys.executable, "-m", "audit", "run", "--out", str(tmp_path)],
+    proc = subprocess.run([sys.executable, "-m", "nnaudit", "run", "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     [run] = list_runs(tmp_path)
@@ -103,7 +103,7 @@ def test_saliency_checks_maps_against_the_random_label_model(tiny_run):
     data-randomization test in the saliency audit."""
     import torch
 
-    from models import get_model
+    from nnaudit.models import get_model
 
     run = Run.open(tiny_run)
     weights = torch.load(run.file(run.audits["generalization"]["models"]["random_labels"]),

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.results import AuditResult, Finding
-from audit.store import RunWriter
+from nnaudit.results import AuditResult, Finding
+from nnaudit.store import RunWriter
 
 SCRIPT_GROUP = "<script>alert(1)</script>"
 
@@ -185,7 +185,7 @@ def incomplete_run(tmp_path):
 def real_fairness_run(runs_root):
     """A black-box run whose fairness result comes from the real `fairness_audit`: the women's
     predictions are flipped 25 % of the time against 8 % for the men."""
-    from audit.fairness import fairness_audit
+    from nnaudit.fairness import fairness_audit
 
     rng = np.random.default_rng(0)
     n = 1500

@@ -1,6 +1,6 @@
 """French column headers: every column an audit table shows has a translation in the catalog.
 
-`reports.tables.table_view` shows column ``c`` under ``_(c.replace("_", " "))``; a missing
+`nnaudit.reports.tables.table_view` shows column ``c`` under ``_(c.replace("_", " "))``; a missing
 catalog entry leaves an English header in a French report. The tables here come from the real
 audit code on tiny inputs (no real training: a few steps of untrained models on random data), so
 a column added to an audit fails this test until the catalog translates it.
@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.i18n import has_translation
-from reports.model_card import subgroup_counts_view
-from reports.tables import table_view
+from nnaudit.reports.i18n import has_translation
+from nnaudit.reports.model_card import subgroup_counts_view
+from nnaudit.reports.tables import table_view
 
 INTERVAL_SUFFIX = " [95% interval]"
 
@@ -62,7 +62,7 @@ def _groups(n: int, rng: np.random.Generator) -> pd.DataFrame:
 
 def test_fairness_tables_of_a_trained_multiclass_model_are_translated():
     # as audit/pipeline.py calls it: class probabilities, no positive class, training groups
-    from audit.fairness import fairness_audit
+    from nnaudit.fairness import fairness_audit
 
     rng = np.random.default_rng(0)
     n = 300
@@ -79,8 +79,8 @@ def test_fairness_tables_of_a_trained_multiclass_model_are_translated():
                          ids=["score", "labels"])
 def test_fairness_tables_of_the_blackbox_command_are_translated(tmp_path, columns):
     # as `nnaudit fairness` reads a predictions file (audit/pipeline.py::run_blackbox)
-    from audit.blackbox import load_predictions
-    from audit.fairness import fairness_audit
+    from nnaudit.blackbox import load_predictions
+    from nnaudit.fairness import fairness_audit
 
     rng = np.random.default_rng(1)
     n = 300
@@ -99,7 +99,7 @@ def test_fairness_tables_of_the_blackbox_command_are_translated(tmp_path, column
 # ---- energy --------------------------------------------------------------------------------
 
 def test_energy_tables_are_translated():
-    from audit.energy import EnergyMeter, PhaseRecord
+    from nnaudit.energy import EnergyMeter, PhaseRecord
 
     def record(phase, kwh, items=None):
         return PhaseRecord(phase=phase, status="ok", reason="", duration_s=10.0, items=items,
@@ -121,10 +121,10 @@ def test_energy_tables_are_translated():
 
 def test_generalization_tables_are_translated(monkeypatch):
     torch = pytest.importorskip("torch")
-    import audit.generalization as generalization
-    from audit.data.dataset import AuditDataset, Split
-    from audit.generalization._protocol import ABLATION_ROWS, Protocol
-    from audit.train import TrainConfig
+    import nnaudit.generalization as generalization
+    from nnaudit.data.dataset import AuditDataset, Split
+    from nnaudit.generalization._protocol import ABLATION_ROWS, Protocol
+    from nnaudit.train import TrainConfig
 
     generator = torch.Generator().manual_seed(0)
 
@@ -157,9 +157,9 @@ def _dataset(x, y, classes, groups, **card):
 
 def test_saliency_tables_of_an_image_model_are_translated():
     torch = pytest.importorskip("torch")
-    from audit.data.shades import ATTRIBUTE_DEFINITIONS
-    from audit.saliency import saliency_audit
-    from models import get_model
+    from nnaudit.data.shades import ATTRIBUTE_DEFINITIONS
+    from nnaudit.saliency import saliency_audit
+    from nnaudit.models import get_model
 
     torch.manual_seed(0)
     n = 8
@@ -181,8 +181,8 @@ def test_saliency_tables_of_an_image_model_are_translated():
 @pytest.mark.filterwarnings("ignore:Input Tensor 0 did not already require gradients")
 def test_saliency_tables_of_a_tabular_model_are_translated():
     torch = pytest.importorskip("torch")
-    from audit.saliency import saliency_audit
-    from models import get_model
+    from nnaudit.saliency import saliency_audit
+    from nnaudit.models import get_model
 
     torch.manual_seed(0)
     n = 8

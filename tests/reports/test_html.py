@@ -7,11 +7,11 @@ from html import unescape
 
 import pytest
 
-import reports.render_pdf
-from audit.errors import UserInputError
-from audit.store import Run
-from reports import render_report
-from reports.i18n import format_finding, format_number
+import nnaudit.reports.render_pdf
+from nnaudit.errors import UserInputError
+from nnaudit.store import Run
+from nnaudit.reports import render_report
+from nnaudit.reports.i18n import format_finding, format_number
 
 SCRIPT = "<script>alert(1)</script>"  # a subgroup name in the conftest runs
 
@@ -162,7 +162,7 @@ def test_a_failure_leaves_no_report_file(full_run, tmp_path, monkeypatch):
     def broken(html):
         raise RuntimeError("WeasyPrint crashed")
 
-    monkeypatch.setattr(reports.render_pdf, "html_to_pdf", broken)
+    monkeypatch.setattr(nnaudit.reports.render_pdf, "html_to_pdf", broken)
     with pytest.raises(RuntimeError, match="crashed"):
         render_report(full_run, out_dir=tmp_path, formats=("html", "pdf"))
     assert list(tmp_path.iterdir()) == []

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from audit.errors import UserInputError
-from audit.results import Finding
-from reports.i18n import format_finding, format_number, has_translation, translator
+from nnaudit.errors import UserInputError
+from nnaudit.results import Finding
+from nnaudit.reports.i18n import format_finding, format_number, has_translation, translator
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,12 +9,12 @@ import subprocess
 
 import pytest
 
-from audit.store import Run
-from reports import render_report
-from reports.i18n import format_finding, format_number
-from reports.model_card import build_model_card
-from reports.render_html import model_card_html
-from reports.render_pdf import layout
+from nnaudit.store import Run
+from nnaudit.reports import render_report
+from nnaudit.reports.i18n import format_finding, format_number
+from nnaudit.reports.model_card import build_model_card
+from nnaudit.reports.render_html import model_card_html
+from nnaudit.reports.render_pdf import layout
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                 reason="pdftotext (poppler-utils) is not installed")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reports.tables import table_view
+from nnaudit.reports.tables import table_view
 
 
 def test_interval_columns_are_folded_and_small_groups_flagged():

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import torch
 
-from models import get_model
+from nnaudit.models import get_model
 
 N_TRAIN = 3000
 
@@ -38,7 +38,7 @@ def _train(model, x, y, epochs, seed):
 
 
 def make_dataset(x, y, name="mnist-subset"):
-    """Duck-typed `audit.data.AuditDataset`: only what the saliency audit reads."""
+    """Duck-typed `nnaudit.data.AuditDataset`: only what the saliency audit reads."""
     ink = x.flatten(1).mean(dim=1).numpy()
     groups = pd.DataFrame({"stroke": np.where(ink > np.median(ink), "heavy", "light")})
     test = SimpleNamespace(x=x, y=y, groups=groups)

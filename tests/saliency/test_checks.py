@@ -10,12 +10,12 @@ import pytest
 import torch
 from torch import nn
 
-from audit.saliency import saliency_audit
-from audit.saliency._faithfulness import _rank, curve_aucs, deletion_insertion_curves
-from audit.saliency._findings import FOREGROUND_GAP, compute
-from audit.saliency._sanity import _cascade_steps, _spearman_rows, map_similarity
-from audit.saliency._subgroups import foreground_mask, foreground_share_table
-from models import get_model
+from nnaudit.saliency import saliency_audit
+from nnaudit.saliency._faithfulness import _rank, curve_aucs, deletion_insertion_curves
+from nnaudit.saliency._findings import FOREGROUND_GAP, compute
+from nnaudit.saliency._sanity import _cascade_steps, _spearman_rows, map_similarity
+from nnaudit.saliency._subgroups import foreground_mask, foreground_share_table
+from nnaudit.models import get_model
 
 
 def test_spearman_rows_hand_worked():

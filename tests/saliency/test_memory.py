@@ -6,10 +6,10 @@ import pytest
 import torch
 from torch import nn
 
-from audit.saliency import _memory
-from audit.saliency._memory import BACKWARD_FACTOR, bytes_per_row, rows_per_pass
-from audit.saliency._methods import Budget, attribute_batched, image_methods, prepare_model
-from models import get_model
+from nnaudit.saliency import _memory
+from nnaudit.saliency._memory import BACKWARD_FACTOR, bytes_per_row, rows_per_pass
+from nnaudit.saliency._methods import Budget, attribute_batched, image_methods, prepare_model
+from nnaudit.models import get_model
 
 
 def _conv_net(width: int) -> nn.Module:

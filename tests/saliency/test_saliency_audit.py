@@ -7,11 +7,11 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
-from audit.errors import UserInputError
-from audit.saliency import SIMILARITY_THRESHOLD, AttributionMethod, saliency_audit
-from audit.saliency._methods import Budget, attribute_batched, image_methods, prepare_model
-from audit.saliency._sanity import cascading_randomization, sanity_verdicts
-from models import get_model
+from nnaudit.errors import UserInputError
+from nnaudit.saliency import SIMILARITY_THRESHOLD, AttributionMethod, saliency_audit
+from nnaudit.saliency._methods import Budget, attribute_batched, image_methods, prepare_model
+from nnaudit.saliency._sanity import cascading_randomization, sanity_verdicts
+from nnaudit.models import get_model
 
 
 def _input_itself(model, x, target):

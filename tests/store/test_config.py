@@ -2,9 +2,9 @@ import tomllib
 
 import pytest
 
-from audit.config import DEFAULTS, load_config, parse_assignment
-from audit.errors import UserInputError
-from audit.store import RunWriter
+from nnaudit.config import DEFAULTS, load_config, parse_assignment
+from nnaudit.errors import UserInputError
+from nnaudit.store import RunWriter
 
 
 def test_defaults_are_the_embedded_offline_run():

@@ -7,9 +7,9 @@ import textwrap
 import pandas as pd
 import pytest
 
-from audit.errors import UserInputError
-from audit.results import AuditResult, Finding
-from audit.store import Run, RunWriter, atomic_write, list_runs, require_complete
+from nnaudit.errors import UserInputError
+from nnaudit.results import AuditResult, Finding
+from nnaudit.store import Run, RunWriter, atomic_write, list_runs, require_complete
 
 
 def _result():
@@ -91,7 +91,7 @@ def test_process_killed_while_writing_the_manifest_leaves_no_manifest(tmp_path):
     # A real SIGKILL in the middle of writing: the rename never happens.
     script = textwrap.dedent(f"""
         import os, signal
-        from audit.store import RunWriter, atomic_write
+        from nnaudit.store import RunWriter, atomic_write
         writer = RunWriter.create({str(tmp_path)!r}, "killed", {{}})
         def write(path):
             path.write_text('{{"status": "complete", "audits": ')

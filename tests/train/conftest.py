@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from models import get_model
+from nnaudit.models import get_model
 
 
 @pytest.fixture(autouse=True)
@@ -18,7 +18,7 @@ def one_thread():
 
 
 def _split(x, y):
-    """Duck-typed audit.data.Split: the trainer reads .x, .y and .stream."""
+    """Duck-typed nnaudit.data.Split: the trainer reads .x, .y and .stream."""
     return SimpleNamespace(x=x, y=y, groups=None, stream=None)
 
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from audit.train import augment_images
+from nnaudit.train import augment_images
 
 
 def batch(n=6, channels=1, size=12, seed=0):

@@ -7,8 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from audit.errors import UserInputError
-from audit.train import (HISTORY_COLUMNS, TrainConfig, predict_proba, resolve_device,
+from nnaudit.errors import UserInputError
+from nnaudit.train import (HISTORY_COLUMNS, TrainConfig, predict_proba, resolve_device,
                          seed_everything, train_model)
 
 NUMBERS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr"]  # not "seconds"
@@ -205,7 +205,7 @@ def test_cuda_graph_path_learns_and_matches_eager_quality(task, make_lenet):
 
 
 def test_trains_on_the_real_split_type_and_reports_each_epoch(task, make_lenet):
-    dataset = pytest.importorskip("audit.data.dataset")
+    dataset = pytest.importorskip("nnaudit.data.dataset")
     import pandas as pd
 
     train, val = (dataset.Split(s.x, s.y, pd.DataFrame(index=range(len(s.y)))) for s in task)
