@@ -111,9 +111,11 @@ def data_uri(path) -> str:
 def audit_section(run: Run, name: str, lang: str) -> AuditSection:
     entry = run.audits[name]
     tables = []
+    attributes = (entry.get("protocol") or {}).get("attributes") or []
     for table_name, df in run.tables(name).items():
         view = table_view(df, label(table_name, lang), lang,
-                          source=entry.get("tables", {}).get(table_name, ""))
+                          source=entry.get("tables", {}).get(table_name, ""),
+                          value_columns=attributes)
         tables.extend(view.split_columns())
     return AuditSection(
         name=name,

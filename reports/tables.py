@@ -92,9 +92,14 @@ def interval_columns(columns: Sequence[str]) -> dict[str, tuple[str, str]]:
 
 
 def table_view(df: pd.DataFrame, name: str, lang: str, *, source: str = "",
-               max_rows: int = MAX_ROWS) -> TableView:
-    """Format ``df`` for a report in ``lang``; never fails on a missing optional column."""
+               max_rows: int = MAX_ROWS, value_columns: Sequence[str] = ()) -> TableView:
+    """Format ``df`` for a report in ``lang``; never fails on a missing optional column.
+
+    ``value_columns`` are left out: columns named after the user's data (a sensitive
+    attribute's column beside the ``group`` label that already shows its value).
+    """
     _ = translator(lang)
+    df = df.drop(columns=[c for c in value_columns if c in df.columns])
     columns = [str(c) for c in df.columns]
     df = df.set_axis(columns, axis=1)
     intervals = interval_columns(columns)

@@ -55,8 +55,8 @@ def error_heatmap(by_group: pd.DataFrame, rows_attribute: str, columns_attribute
     column_values = list(by_group.loc[by_group["attribute"] == columns_attribute, "group"])
     error = np.full((len(row_values), len(column_values)), np.nan)
     counts = np.zeros_like(error, dtype=int)
-    for label, rate, n in zip(table["group"], table["error_rate"], table["n"]):
-        r, c = label.split(" x ")
+    for r, c, rate, n in zip(table[rows_attribute], table[columns_attribute], table["error_rate"],
+                             table["n"]):
         error[row_values.index(r), column_values.index(c)] = rate
         counts[row_values.index(r), column_values.index(c)] = n
     fig = Figure(figsize=(1.4 * len(column_values) + 2.5, 1.0 * len(row_values) + 1.5),

@@ -87,12 +87,13 @@ def training_shares(training_groups: pd.DataFrame, by_group: pd.DataFrame,
     groupings = [[a] for a in attributes] + ([attributes] if len(attributes) > 1 else [])
     for columns in groupings:
         name = " x ".join(columns)
-        labels = training_groups[columns[0]].astype(str)
-        for column in columns[1:]:
-            labels = labels + " x " + training_groups[column].astype(str)
-        audited = by_group.loc[by_group["attribute"] == name, "group"]
-        share = labels.value_counts(normalize=True)
-        share = share.reindex(share.index.union(pd.Index(audited)), fill_value=0.0)
-        frames.append(pd.DataFrame({"attribute": name, "group": share.index,
-                                    "share": share.to_numpy(), "balanced_share": 1 / len(share)}))
+        counts = training_groups[columns].astype(str).value_counts(normalize=True)
+        audited = pd.MultiIndex.from_frame(by_group.loc[by_group["attribute"] == name, columns])
+        index = counts.index.union(audited)
+        frame = index.to_frame(index=False).reindex(columns=attributes)
+        frame.insert(0, "attribute", name)
+        frame.insert(1, "group", [" x ".join(key) for key in index])
+        frame["share"] = counts.reindex(index, fill_value=0.0).to_numpy()
+        frame["balanced_share"] = 1 / len(index)
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True)

@@ -8,7 +8,18 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from nnaudit.fairness._metrics import BINARY, CORRECTNESS
 from nnaudit.errors import UserInputError
+
+
+# Columns of the subgroup tables; every sensitive attribute gets a column of its own beside
+# them, so an attribute may not take one of these names.
+RESERVED_COLUMNS = frozenset({
+    "attribute", "group", "n", "share", "small_group", "significant", "class", "metric", "value",
+    "rest", "p_value", "p_adjusted", "test", "positive", "threshold", "balanced_share",
+    *(f"{rate}{suffix}" for rate in (*BINARY.rates, *CORRECTNESS.rates, "auc")
+      for suffix in ("", "_low", "_high")),
+    *BINARY.cells, *CORRECTNESS.cells})
 
 
 @dataclass
@@ -87,6 +98,10 @@ def prepare(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes=None, 
     attributes = [str(c) for c in groups.columns]
     if not attributes:
         raise UserInputError("No sensitive attribute given: name at least one group column.")
+    clash = next((a for a in attributes if a in RESERVED_COLUMNS), None)
+    if clash is not None:
+        raise UserInputError(f"Sensitive attribute {clash!r} has the name of a column of the "
+                             "fairness tables; rename it.")
     codes = np.empty((len(groups), len(attributes)), dtype=np.int64)
     values = []
     for j, column in enumerate(groups.columns):

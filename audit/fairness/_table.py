@@ -36,8 +36,18 @@ class Grouping:
     name: str
     attributes: tuple[int, ...]
     labels: list[str]
+    values: list[tuple[str, ...]]  # per group, its value of each of ``attributes``
     counts: np.ndarray           # (G, cells)
     stratum_group: np.ndarray    # (S,) group index of each stratum
+
+    def attribute_columns(self, data: Prepared) -> dict[str, list[str | None]]:
+        """One column per sensitive attribute: the group's value, or None when the grouping
+        does not involve that attribute. Readers select intersections with these, never by
+        splitting the display label."""
+        columns = {name: [None] * len(self.labels) for name in data.attributes}
+        for position, attribute in enumerate(self.attributes):
+            columns[data.attributes[attribute]] = [v[position] for v in self.values]
+        return columns
 
 
 def subgroup_table(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes=None,
@@ -74,7 +84,7 @@ def compute_tables(data: Prepared, *, min_group_size: int, n_boot: int,
     if data.positive_scores is not None:
         overall[["auc", "auc_low", "auc_high"]] = [delong_auc(data.is_positive, data.positive_scores)]
 
-    tests = _tests(groupings, rate_set, strata.counts.sum(axis=0))
+    tests = _tests(data, groupings, rate_set, strata.counts.sum(axis=0))
     significant = tests.groupby(["attribute", "group"])["significant"].any()
     by_group["significant"] = [bool(significant.get((a, g), False))
                                for a, g in zip(by_group["attribute"], by_group["group"])]
@@ -116,12 +126,13 @@ def _grouping(data: Prepared, strata: Strata, attributes: tuple[int, ...]) -> Gr
     dims = [len(data.values[a]) for a in attributes]
     flat = np.ravel_multi_index(tuple(strata.values[:, attributes].T), dims)
     present, stratum_group = np.unique(flat, return_inverse=True)
-    labels = [" x ".join(data.values[a][v] for a, v in zip(attributes, np.unravel_index(p, dims)))
+    values = [tuple(data.values[a][v] for a, v in zip(attributes, np.unravel_index(p, dims)))
               for p in present]
     counts = np.zeros((len(present), strata.counts.shape[1]), dtype=np.int64)
     np.add.at(counts, stratum_group, strata.counts)
-    return Grouping(name=data.grouping_name(attributes), attributes=attributes, labels=labels,
-                    counts=counts, stratum_group=stratum_group)
+    return Grouping(name=data.grouping_name(attributes), attributes=attributes,
+                    labels=[" x ".join(v) for v in values], values=values, counts=counts,
+                    stratum_group=stratum_group)
 
 
 def _rate_rows(rate_set: RateSet, counts: np.ndarray) -> pd.DataFrame:
@@ -143,8 +154,10 @@ def _group_rows(data: Prepared, strata: Strata, grouping: Grouping, rate_set: Ra
     total = strata.counts.sum()
     rows.insert(0, "attribute", grouping.name)
     rows.insert(1, "group", grouping.labels)
-    rows.insert(3, "share", rows["n"] / total)
-    rows.insert(4, "small_group", rows["n"] < min_group_size)
+    for position, (name, values) in enumerate(grouping.attribute_columns(data).items(), start=2):
+        rows.insert(position, name, values)
+    rows.insert(rows.columns.get_loc("n") + 1, "share", rows["n"] / total)
+    rows.insert(rows.columns.get_loc("share") + 1, "small_group", rows["n"] < min_group_size)
     if data.positive_scores is not None:
         row_group = grouping.stratum_group[strata.row_stratum]
         auc = [delong_auc(data.is_positive[row_group == g], data.positive_scores[row_group == g])
@@ -153,7 +166,8 @@ def _group_rows(data: Prepared, strata: Strata, grouping: Grouping, rate_set: Ra
     return rows
 
 
-def _tests(groupings: list[Grouping], rate_set: RateSet, overall: np.ndarray) -> pd.DataFrame:
+def _tests(data: Prepared, groupings: list[Grouping], rate_set: RateSet,
+           overall: np.ndarray) -> pd.DataFrame:
     """Each subgroup against the rest of the data, per tested rate, BH-corrected over all."""
     frames = []
     for grouping in groupings:
@@ -163,7 +177,8 @@ def _tests(groupings: list[Grouping], rate_set: RateSet, overall: np.ndarray) ->
             (k1, n1), (k2, n2) = mine[metric], others[metric]
             p, test = two_proportion_test(k1, n1, k2, n2)
             frames.append(pd.DataFrame({
-                "attribute": grouping.name, "group": grouping.labels, "metric": metric,
+                "attribute": grouping.name, "group": grouping.labels,
+                **grouping.attribute_columns(data), "metric": metric,
                 "value": safe_divide(k1, n1), "rest": safe_divide(k2, n2),
                 "p_value": p, "test": test}))
     tests = pd.concat(frames, ignore_index=True)
@@ -287,6 +302,8 @@ def _per_class(data: Prepared, strata: Strata, groupings: list[Grouping],
         overall = _rate_rows(BINARY, counts.sum(axis=0, keepdims=True))
         overall.insert(0, "attribute", "overall")
         overall.insert(1, "group", "all")
+        for position, attribute in enumerate(data.attributes, start=2):
+            overall.insert(position, attribute, None)
         parts = [overall] + [
             _group_rows(class_data, one_vs_rest, _grouping(data, one_vs_rest, g.attributes),
                         BINARY, min_group_size) for g in groupings]
