@@ -1,6 +1,11 @@
-"""nnaudit: train the classic course networks and audit them.
+"""nnaudit: train the classic course networks, or bring your own model, and audit them.
+
+    import nnaudit
+    run = nnaudit.audit("my_models.py:build", "shades-mnist", weights="weights.pt")
+    nnaudit.load_run(run.path).findings("fairness")
 
 The public API is imported lazily so that `nnaudit --help` starts without importing torch.
+docs/ARCHITECTURE.md describes each part; docs/your-model.md shows how to bring a model.
 """
 
 from nnaudit._lazy import lazy_getattr
@@ -8,21 +13,30 @@ from nnaudit._lazy import lazy_getattr
 __version__ = "0.1.0"
 
 _PUBLIC = {
+    "audit": "nnaudit.api",
+    "load_run": "nnaudit.api",
     "UserInputError": "nnaudit.errors",
     "AuditResult": "nnaudit.results",
     "Finding": "nnaudit.results",
     "Run": "nnaudit.store",
     "RunWriter": "nnaudit.store",
     "list_runs": "nnaudit.store",
+    "RunConfig": "nnaudit.config",
+    "load_config": "nnaudit.config",
+    "TrainConfig": "nnaudit.config",
     "load_dataset": "nnaudit.data",
     "list_datasets": "nnaudit.data",
-    "TrainConfig": "nnaudit.train",
     "train_model": "nnaudit.train",
     "fairness_audit": "nnaudit.fairness",
-    "generalization_audit": "nnaudit.generalization",
+    "memorization_audit": "nnaudit.generalization",
+    "membership_audit": "nnaudit.generalization",
+    "seed_stability_audit": "nnaudit.generalization",
+    "gradient_health_audit": "nnaudit.generalization",
     "saliency_audit": "nnaudit.saliency",
     "EnergyMeter": "nnaudit.energy",
     "run_pipeline": "nnaudit.pipeline",
+    "run_audit": "nnaudit.pipeline",
+    "run_blackbox": "nnaudit.pipeline",
 }
 
 __all__ = sorted(_PUBLIC)

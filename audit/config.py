@@ -1,56 +1,241 @@
-"""One run's configuration: defaults, a TOML file, then command-line overrides, in that order.
+"""One run's configuration: typed sections, each the one source of its defaults.
 
-The resolved config is saved as ``config.toml`` in the run directory, so
-``nnaudit run --config runs/X/config.toml`` repeats a run. Every key is checked: a key that does
-not exist is an error naming it and listing the keys that do, never silently ignored.
+`RunConfig` and its sections are dataclasses. Their defaults are the defaults of the TOML keys
+(``[train] epochs`` is `TrainConfig.epochs`), of the CLI flags and of `nnaudit.train.train_model`.
+A TOML file then command-line overrides (``--set train.lr=0.01`` and the flags) are applied in
+that order by `load_config`; every key is checked (an unknown one is an error that lists the keys
+that exist) and every value is validated once, when its section is built, with a message that
+names the key. The resolved config is saved as ``config.toml`` in the run directory, so
+``nnaudit run --config runs/X/config.toml`` repeats a run.
+
+This module imports only the standard library: the CLI reads its defaults without torch.
 """
 
 from __future__ import annotations
 
-import copy
+import math
 import tomllib
+import typing
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from nnaudit.audits import DEFAULT_AUDITS, expand_audit_names
 from nnaudit.errors import UserInputError
 
-AUDITS = ("fairness", "generalization", "saliency")
+DEVICES = ("auto", "cpu", "cuda")
+LANGUAGES = ("en", "fr")
+PROTOCOLS = ("default", "full")
+OPTIMIZERS = ("adam", "sgd")
+SCHEDULES = ("none", "cosine", "step")
+MAX_SEED = 2**32 - 1  # NumPy's legacy seeding takes 32 bits
 
-# Sections whose keys are fixed here. [data.options] and [model.options] are free-form: the
-# dataset loader and the model builder validate their own options.
-DEFAULTS: dict[str, Any] = {
-    "name": "",  # slug of the run directory; derived from dataset and model when empty
-    "seed": 0,
-    "device": "auto",
-    "out": "runs",
-    "data": {"name": "shades-mnist", "data_dir": "", "options": {}},
-    "model": {"name": "lenet5", "options": {}},
-    "train": {"epochs": 15, "batch_size": 32, "optimizer": "adam", "lr": 1e-3,
-              "momentum": 0.9, "weight_decay": 0.0, "schedule": "cosine", "patience": 0,
-              "augment": False, "amp": True, "channels_last": True, "compile": False,
-              "cuda_graphs": True},
-    "audits": {"run": list(AUDITS), "protocol": "default"},
-    "fairness": {"positive": "", "threshold": 0.5, "min_group_size": 30, "n_boot": 1000},
-    "saliency": {"n_examples": 32, "methods": []},
-    "energy": {"enabled": True, "country": "FRA", "region": "", "interval_s": 1.0,
-               "predictions_per_day": 10000},
-    "report": {"html": True, "pdf": False, "lang": "en"},
-    "model_card": {"intended_use": "", "out_of_scope": "", "owners": "", "license": "",
-                   "contact": ""},
-}
+
+def _check(condition: bool, key: str, requirement: str, value: Any) -> None:
+    if not condition:
+        raise UserInputError(f"{key} must be {requirement}, not {value!r}.")
+
+
+def _finite(value: float) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _one_of(value: Any, choices: tuple[str, ...], key: str) -> None:
+    _check(value in choices, key, "one of " + ", ".join(choices), value)
+
+
+@dataclass
+class DataConfig:
+    """``[data]``: which dataset, where its files are, and the loader's own options."""
+
+    name: str = "shades-mnist"
+    data_dir: str = ""
+    options: dict[str, Any] = field(default_factory=dict)  # checked by the dataset's loader
+
+
+@dataclass
+class ModelConfig:
+    """``[model]``: a registered architecture and its builder's options."""
+
+    name: str = "lenet5"
+    options: dict[str, Any] = field(default_factory=dict)  # checked by the model's builder
+
+
+@dataclass
+class TrainConfig:
+    """``[train]``: how `nnaudit.train.train_model` trains.
+
+    ``schedule``: "cosine" anneals the learning rate to zero step by step over all epochs;
+    "step" divides it by 10 at 50 % and again at 75 % of the epochs. ``patience``: stop when
+    the validation loss has not improved for that many epochs and restore the best weights
+    (0: never stop early). ``amp``, ``channels_last``, ``compile`` and ``cuda_graphs`` only
+    change speed; all but ``channels_last`` act on CUDA only. ``seed`` is the run's seed, not a
+    key of ``[train]``.
+    """
+
+    epochs: int = 15
+    batch_size: int = 32
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "cosine"
+    patience: int = 0
+    augment: bool = False
+    amp: bool = True
+    channels_last: bool = True
+    compile: bool = False
+    cuda_graphs: bool = True
+    seed: int = field(default=0, metadata={"derived": True})
+
+    def __post_init__(self) -> None:
+        _one_of(self.optimizer, OPTIMIZERS, "train.optimizer")
+        _one_of(self.schedule, SCHEDULES, "train.schedule")
+        _check(self.epochs >= 1, "train.epochs", "at least 1", self.epochs)
+        _check(self.batch_size >= 1, "train.batch_size", "at least 1", self.batch_size)
+        _check(_finite(self.lr) and self.lr > 0, "train.lr", "a positive finite number", self.lr)
+        _check(_finite(self.momentum) and self.momentum >= 0, "train.momentum",
+               "a finite number at least 0", self.momentum)
+        _check(_finite(self.weight_decay) and self.weight_decay >= 0, "train.weight_decay",
+               "a finite number at least 0", self.weight_decay)
+        _check(self.patience >= 0, "train.patience", "at least 0 (0: no early stopping)",
+               self.patience)
+        _check(0 <= self.seed <= MAX_SEED, "seed", f"between 0 and {MAX_SEED}", self.seed)
+
+
+@dataclass
+class AuditsConfig:
+    """``[audits]``: which audits run, and the size of the generalization protocol.
+
+    ``run`` takes audit names and the group name ``generalization`` (memorization, membership,
+    seeds and gradients); `nnaudit.audits` lists them and what each needs.
+    """
+
+    run: list[str] = field(default_factory=lambda: list(DEFAULT_AUDITS))
+    protocol: str = "default"
+
+    def __post_init__(self) -> None:
+        expand_audit_names(self.run)  # refuses unknown names
+        _one_of(self.protocol, PROTOCOLS, "audits.protocol")
+
+
+@dataclass
+class FairnessConfig:
+    """``[fairness]``: the subgroup table (see `nnaudit.fairness.fairness_audit`)."""
+
+    positive: str = ""  # the positive class; "" takes the dataset's, if it has one
+    threshold: float = 0.5
+    min_group_size: int = 30
+    n_boot: int = 1000
+
+    def __post_init__(self) -> None:
+        _check(_finite(self.threshold) and 0 <= self.threshold <= 1, "fairness.threshold",
+               "a number in [0, 1]", self.threshold)
+        _check(self.min_group_size >= 1, "fairness.min_group_size", "at least 1",
+               self.min_group_size)
+        _check(self.n_boot >= 100, "fairness.n_boot",
+               "at least 100 (fewer resamples give no usable 95 % interval)", self.n_boot)
+
+
+@dataclass
+class SaliencyConfig:
+    """``[saliency]``: examples attributed and methods (empty: every default method)."""
+
+    n_examples: int = 32
+    methods: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _check(self.n_examples >= 1, "saliency.n_examples", "at least 1", self.n_examples)
+
+
+@dataclass
+class EnergyConfig:
+    """``[energy]``: CodeCarbon's offline tracker and the inference projection."""
+
+    enabled: bool = True
+    country: str = "FRA"
+    region: str = ""
+    interval_s: float = 1.0
+    predictions_per_day: int = 10000
+
+    def __post_init__(self) -> None:
+        _check(_finite(self.interval_s) and self.interval_s > 0, "energy.interval_s",
+               "a positive number of seconds", self.interval_s)
+        _check(self.predictions_per_day >= 1, "energy.predictions_per_day", "at least 1",
+               self.predictions_per_day)
+
+
+@dataclass
+class ReportConfig:
+    """``[report]``: which report files a run writes, and their language."""
+
+    html: bool = True
+    pdf: bool = False
+    lang: str = "en"
+
+    def __post_init__(self) -> None:
+        _one_of(self.lang, LANGUAGES, "report.lang")
+
+
+@dataclass
+class ModelCardConfig:
+    """``[model_card]``: what only a person can say; empty fields read "to be completed"."""
+
+    intended_use: str = ""
+    out_of_scope: str = ""
+    owners: str = ""
+    license: str = ""
+    contact: str = ""
+
+
+@dataclass
+class RunConfig:
+    """Everything a run needs; ``to_dict()`` is what config.toml and the manifest record."""
+
+    name: str = ""  # slug of the run directory; derived from dataset and model when empty
+    seed: int = 0
+    device: str = "auto"
+    out: str = "runs"
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    audits: AuditsConfig = field(default_factory=AuditsConfig)
+    fairness: FairnessConfig = field(default_factory=FairnessConfig)
+    saliency: SaliencyConfig = field(default_factory=SaliencyConfig)
+    energy: EnergyConfig = field(default_factory=EnergyConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    model_card: ModelCardConfig = field(default_factory=ModelCardConfig)
+
+    def __post_init__(self) -> None:
+        _check(isinstance(self.seed, int) and 0 <= self.seed <= MAX_SEED, "seed",
+               f"an integer between 0 and {MAX_SEED}", self.seed)
+        _check(self.device in DEVICES or self.device.startswith("cuda:"), "device",
+               "auto, cpu, cuda or cuda:N", self.device)
+        self.train.seed = self.seed  # one seed drives the run, its training included
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, without the derived keys (``train.seed`` is the top-level ``seed``)."""
+        return _without_derived(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "the config") -> "RunConfig":
+        """Build from plain data, checking every key and coercing strings from the CLI."""
+        return _build(cls, data, source, ())
+
 
 FREE_FORM = {("data", "options"), ("model", "options")}
+DEFAULTS = RunConfig()
 
 
-def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def load_config(path: Path | None = None,
+                overrides: dict[str, Any] | None = None) -> RunConfig:
     """Defaults, then the TOML file at ``path``, then ``overrides`` (dotted keys allowed)."""
-    config = copy.deepcopy(DEFAULTS)
+    merged: dict[str, Any] = {}
     if path is not None:
-        merge(config, read_toml(Path(path)), source=str(path))
+        _merge(merged, read_toml(Path(path)), str(path))
     for dotted, value in (overrides or {}).items():
-        merge(config, _nest(dotted, value), source="the command line")
-    _validate_values(config)
-    return config
+        _merge(merged, _nest(dotted, value), "the command line")
+    return _build(RunConfig, merged, "the config", ())
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -61,63 +246,8 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise UserInputError(f"config file {path} is not valid TOML: {exc}.") from None
-
-
-def merge(base: dict[str, Any], new: dict[str, Any], *, source: str, prefix: tuple = ()) -> None:
-    """Merge ``new`` into ``base`` in place, refusing keys ``base`` does not have."""
-    for key, value in new.items():
-        where = prefix + (key,)
-        if prefix in FREE_FORM:
-            base[key] = value
-            continue
-        if key not in base:
-            known = ", ".join(sorted(base))
-            raise UserInputError(
-                f"config key '{'.'.join(where)}' (from {source}) does not exist; "
-                f"known keys{' in [' + '.'.join(prefix) + ']' if prefix else ''}: {known}.")
-        if isinstance(base[key], dict):
-            if not isinstance(value, dict):
-                raise UserInputError(
-                    f"config key '{'.'.join(where)}' (from {source}) must be a table.")
-            merge(base[key], value, source=source, prefix=where)
-        else:
-            base[key] = _coerce(base[key], value, ".".join(where), source)
-
-
-def _coerce(default: Any, value: Any, key: str, source: str) -> Any:
-    """Give ``value`` the type of the default; strings from the command line are parsed."""
-    target = type(default)
-    if isinstance(value, target) and not (target is int and isinstance(value, bool)):
-        return value
-    try:
-        if target is bool and isinstance(value, str):
-            if value.lower() in ("true", "1", "yes", "on"):
-                return True
-            if value.lower() in ("false", "0", "no", "off"):
-                return False
-            raise ValueError
-        if target is list and isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
-        if target is float and isinstance(value, (int, str)) and not isinstance(value, bool):
-            return float(value)
-        if target is int and isinstance(value, str):
-            return int(value)
-        if target is str:
-            return str(value)
-    except ValueError:
-        pass
-    raise UserInputError(
-        f"config key '{key}' (from {source}) must be {target.__name__}, not {value!r}.")
-
-
-def _nest(dotted: str, value: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    node = out
-    parts = dotted.split(".")
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
-    return out
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"config file {path} cannot be read: {exc}.") from None
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -132,20 +262,112 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     return key, value
 
 
-def _validate_values(config: dict[str, Any]) -> None:
-    unknown = [a for a in config["audits"]["run"] if a not in AUDITS]
-    if unknown:
-        raise UserInputError(
-            f"unknown audit {unknown[0]!r} in audits.run; choose from: {', '.join(AUDITS)}.")
-    if config["audits"]["protocol"] not in ("default", "full"):
-        raise UserInputError(
-            f"audits.protocol must be 'default' or 'full', not {config['audits']['protocol']!r}.")
-    if config["device"] not in ("auto", "cpu", "cuda") and not config["device"].startswith("cuda:"):
-        raise UserInputError(f"device must be auto, cpu or cuda, not {config['device']!r}.")
-    if config["report"]["lang"] not in ("en", "fr"):
-        raise UserInputError(f"report.lang must be 'en' or 'fr', not {config['report']['lang']!r}.")
-    if config["train"]["epochs"] < 1:
-        raise UserInputError("train.epochs must be at least 1.")
-    threshold = config["fairness"]["threshold"]
-    if not 0.0 <= threshold <= 1.0:
-        raise UserInputError(f"fairness.threshold must lie in [0, 1], not {threshold}.")
+# --- building sections from plain data -----------------------------------------------------
+
+def _merge(base: dict[str, Any], new: dict[str, Any], source: str) -> None:
+    """Deep-merge ``new`` into ``base``; each leaf keeps the source it came from."""
+    for key, value in new.items():
+        if isinstance(value, dict):
+            if not isinstance(base.get(key), dict):
+                base[key] = {}
+            _merge(base[key], value, source)
+        else:
+            base[key] = _Sourced(value, source)
+
+
+@dataclass(frozen=True)
+class _Sourced:
+    """A value and where it was set (a file or the command line), for error messages."""
+
+    value: Any
+    source: str
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _Sourced):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _build(cls: type, data: dict[str, Any], source: str, prefix: tuple[str, ...]):
+    """An instance of dataclass ``cls`` from ``data``; unknown keys are refused."""
+    hints = typing.get_type_hints(cls)
+    known = [f.name for f in fields(cls) if not f.metadata.get("derived")]
+    kwargs: dict[str, Any] = {}
+    for key, raw in data.items():
+        where = ".".join(prefix + (key,))
+        origin = raw.source if isinstance(raw, _Sourced) else source
+        if key not in known:
+            scope = f" in [{'.'.join(prefix)}]" if prefix else ""
+            raise UserInputError(f"config key '{where}' (from {origin}) does not exist; known "
+                                 f"keys{scope}: {', '.join(sorted(known))}.")
+        target = hints[key]
+        if prefix + (key,) in FREE_FORM:
+            value = _plain(raw)
+            if not isinstance(value, dict):
+                raise UserInputError(f"config key '{where}' (from {origin}) must be a table.")
+            kwargs[key] = value
+        elif isinstance(target, type) and hasattr(target, "__dataclass_fields__"):
+            if not isinstance(raw, dict):
+                raise UserInputError(f"config key '{where}' (from {origin}) must be a table.")
+            kwargs[key] = _build(target, raw, source, prefix + (key,))
+        else:
+            kwargs[key] = _coerce(target, _plain(raw), where, origin)
+    return cls(**kwargs)
+
+
+def _coerce(target: Any, value: Any, key: str, source: str) -> Any:
+    """Give ``value`` the declared type; strings from the command line are parsed."""
+    kind = typing.get_origin(target) or target
+    if kind is list:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, (list, tuple)):
+            return [str(v) for v in value]
+    elif isinstance(value, kind) and not (kind in (int, float) and isinstance(value, bool)):
+        return value
+    else:
+        try:
+            if kind is bool and isinstance(value, str):
+                if value.lower() in ("true", "1", "yes", "on"):
+                    return True
+                if value.lower() in ("false", "0", "no", "off"):
+                    return False
+            elif kind is float and isinstance(value, (int, str)) and not isinstance(value, bool):
+                return float(value)
+            elif kind is int and isinstance(value, str):
+                return int(value)
+            elif kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+                return str(value)
+        except ValueError:
+            pass
+    raise UserInputError(f"config key '{key}' (from {source}) must be {kind.__name__}, "
+                         f"not {value!r}.")
+
+
+def _nest(dotted: str, value: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    node = out
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+    return out
+
+
+def _without_derived(obj: Any) -> Any:
+    if hasattr(obj, "__dataclass_fields__"):
+        return {f.name: _without_derived(getattr(obj, f.name)) for f in fields(obj)
+                if not f.metadata.get("derived")}
+    if isinstance(obj, dict):
+        return {k: _without_derived(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_without_derived(v) for v in obj]
+    return obj
+
+
+__all__ = ["RunConfig", "DataConfig", "ModelConfig", "TrainConfig", "AuditsConfig",
+           "FairnessConfig", "SaliencyConfig", "EnergyConfig", "ReportConfig", "ModelCardConfig",
+           "DEFAULTS", "load_config", "read_toml", "parse_assignment"]

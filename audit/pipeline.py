@@ -1,9 +1,17 @@
-"""dataset -> training -> audits -> run directory: the one place that strings the modules together.
+"""dataset -> model -> audits -> run directory: the one place that strings the modules together.
+
+Three entry points share one audit stage (`nnaudit.audits`: each audit runs when the inputs meet
+its declared needs, and is recorded as skipped with the reason otherwise):
+
+- `run_pipeline`: train a registered model on a dataset, then audit it (``nnaudit run``);
+- `run_audit`: audit a model the user brings (``nnaudit audit``);
+- `run_blackbox`: audit a predictions file alone (``nnaudit fairness``).
 
 Each stage is wrapped in an energy phase, each audit's result goes straight to the store, and the
-manifest is written last. Ctrl-C leaves a run without a manifest (incomplete, resumable with
-``--resume``); an internal error writes a manifest with status ``failed`` and the error; a
-failing audit is recorded as failed in the manifest while the others still land.
+manifest is written last. Everything that can reject the user's input happens before the run
+directory exists. Ctrl-C raises `RunInterrupted` and leaves a run without a manifest (resumable
+when a checkpoint exists); any other error after the directory exists writes a manifest with
+status ``failed`` and the error; a failing audit is recorded as failed while the others land.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import time
 import traceback
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -18,121 +27,172 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from nnaudit.config import AUDITS
+from nnaudit.audits import AuditInputs, run_order
+from nnaudit.config import RunConfig
 from nnaudit.errors import UserInputError
-from nnaudit.results import AuditResult
 from nnaudit.store import Run, RunWriter
 
 StageCallback = Callable[[str], None]
 EpochCallback = Callable[[dict], None]
 
 
-def run_pipeline(config: dict[str, Any], *, resume_dir: Path | None = None,
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: ``path`` is its directory (None before it existed); ``resumable``
+    says whether ``nnaudit run --resume path`` can continue it."""
+
+    def __init__(self, path: Path | None, resumable: bool):
+        super().__init__(str(path))
+        self.path, self.resumable = path, resumable
+
+
+@dataclass
+class ModelPredictions:
+    """A model's class probabilities on the test split, and what the fairness audit needs."""
+
+    y_true: np.ndarray
+    probs: np.ndarray
+    classes: list[str]
+    groups: pd.DataFrame
+    positive: str | None
+    threshold: float
+    training_groups: pd.DataFrame | None
+
+    @property
+    def y_pred(self) -> np.ndarray:
+        return self.probs.argmax(axis=1)
+
+    def audit_kwargs(self) -> dict[str, Any]:
+        return dict(y_true=self.y_true, y_pred=self.y_pred, groups=self.groups, scores=self.probs,
+                    classes=self.classes, positive=self.positive, threshold=self.threshold,
+                    training_groups=self.training_groups)
+
+    def frame(self) -> pd.DataFrame:
+        """``predictions.parquet``: labels, predictions, class scores and sensitive attributes."""
+        return predictions_frame(self.y_true, self.y_pred, self.probs, self.classes, self.groups)
+
+    def metrics(self) -> dict[str, float]:
+        picked = self.probs[np.arange(len(self.y_true)), self.y_true]
+        return {"test_accuracy": float(np.mean(self.y_pred == self.y_true)),
+                "test_loss": float(-np.mean(np.log(np.clip(picked, 1e-12, None))))}
+
+
+def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
                  on_stage: StageCallback | None = None,
                  on_epoch: EpochCallback | None = None) -> Path:
     """Train the configured model, run the configured audits, and return the run directory."""
-    from nnaudit.data import load_dataset
-    from nnaudit.train import TrainConfig, predict_proba, resolve_device, seed_everything, train_model
-    from nnaudit.models import get_model
+    from nnaudit.models import factory as registered_factory
+    from nnaudit.train import seed_everything, train_model
 
     stage = on_stage or (lambda _name: None)
-    seed = config["seed"]
-    seed_everything(seed)
-    device = resolve_device(config["device"])
-
-    # Everything that can reject the user's input happens before the run directory exists.
+    seed_everything(config.seed)
+    device = _device(config)
     stage("data")
-    dataset = load_dataset(config["data"]["name"], seed=seed,
-                           data_dir=Path(config["data"]["data_dir"]) if config["data"]["data_dir"] else None,
-                           **config["data"]["options"])
-    model = get_model(config["model"]["name"], dataset.input_shape, dataset.num_classes,
-                      **config["model"]["options"])
-    train_config = TrainConfig(**{**_train_options(config), "seed": seed})
+    dataset = _load_dataset(config)
+    make = registered_factory(config.model.name, dataset.input_shape, dataset.num_classes,
+                              **config.model.options)
+    model = make()
     meter = _energy_meter(config)
-    writer = _open_writer(config, resume_dir, default_slug=f"{config['model']['name']}-{dataset.name}")
+    writer = _open_writer(config, resume_dir, f"{config.model.name}-{dataset.name}")
+    manifest = _manifest("trained", config, device, dataset, {
+        "name": config.model.name, "options": config.model.options,
+        "parameters": sum(p.numel() for p in model.parameters())})
 
-    created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    timings: dict[str, float] = {}
-    manifest: dict[str, Any] = {
-        "kind": "trained", "created_at": created_at, "config": config, "seed": seed,
-        "device": _device_name(device),
-        "dataset": {"name": dataset.name, "card": dataset.card},
-        "model": {"name": config["model"]["name"], "options": config["model"]["options"],
-                  "parameters": sum(p.numel() for p in model.parameters())},
-        "model_card": _model_card(config), "timings": timings,
-    }
-    try:
+    with _recording(writer, manifest):
         stage("training")
-        with _timed(timings, "training"), meter.phase("training"):
-            trained = train_model(model, dataset.train, dataset.val, train_config, device,
+        with _timed(manifest, "training"), meter.phase("training"):
+            trained = train_model(model, dataset.train, dataset.val, config.train, device,
                                   checkpoint_path=writer.path / "checkpoint.pt",
                                   resume=resume_dir is not None, on_epoch=on_epoch)
         writer.write_model(trained.model)
         writer.write_table("history.parquet", trained.history)
-
-        stage("inference")
-        with _timed(timings, "inference"), meter.phase("inference", items=len(dataset.test.y)):
-            probs = predict_proba(trained.model, dataset.test, device).numpy()
-        y_true = dataset.test.y.numpy()
-        y_pred = probs.argmax(axis=1)
-        writer.write_table("predictions.parquet",
-                           predictions_frame(y_true, y_pred, probs, dataset.classes, dataset.test.groups))
-        manifest["metrics"] = _metrics(y_true, y_pred, probs, trained)
-
-        done: dict[str, AuditResult] = {}
-        # In AUDITS order whatever the configured order: saliency reuses generalization's models.
-        for name in [a for a in AUDITS if a in config["audits"]["run"]]:
-            stage(f"audit:{name}")
-            with _timed(timings, f"audit:{name}"), meter.phase(f"audit:{name}"):
-                result = _run_audit(writer, name, lambda: AUDIT_RUNNERS[name](
-                    config, dataset, trained.model, device, train_config, y_true, y_pred, probs,
-                    done))
-            if result is not None:
-                done[name] = result
-        if config["energy"]["enabled"]:
-            writer.write_audit(meter.result(predictions_per_day=config["energy"]["predictions_per_day"]))
+        predictions = _predict(trained.model, dataset, config, device, writer, manifest, meter,
+                               stage)
+        last = trained.history.iloc[-1]
+        manifest["metrics"].update({
+            "train_accuracy": float(last["train_acc"]),
+            "val_accuracy": float(last["val_acc"]) if pd.notna(last["val_acc"]) else None,
+            "epochs": int(trained.epochs_run), "stopped_early": bool(trained.stopped_early),
+            "train_images_per_second": float(trained.images_per_second)})
+        inputs = AuditInputs(config, device, dataset, predictions, trained.model.eval(), make,
+                             trained_on_train_split=True)
+        _run_audits(writer, inputs, meter, manifest, stage)
         (writer.path / "checkpoint.pt").unlink(missing_ok=True)
         writer.finish(manifest)
-    except (KeyboardInterrupt, UserInputError):
-        raise  # no manifest: the run stays incomplete and resumable
-    except Exception as exc:
-        writer.finish({**manifest, "error": f"{type(exc).__name__}: {exc}"}, status="failed")
-        raise
+    _write_reports(writer.path, config)
+    return writer.path
 
+
+def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = None,
+              dataset=None, trained_on_dataset: bool = False,
+              on_stage: StageCallback | None = None) -> Path:
+    """Audit ``model`` (a SPEC, a module or a factory: `nnaudit.user_model.load_user_model`) on
+    ``dataset`` (an `AuditDataset`; by default the configured one).
+
+    ``trained_on_dataset``: the model was trained on this dataset's training split (enables the
+    membership attack); implied for a run directory audited on its own dataset and seed.
+    """
+    from nnaudit.train import seed_everything
+    from nnaudit.user_model import check_fits, load_user_model
+
+    stage = on_stage or (lambda _name: None)
+    seed_everything(config.seed)
+    device = _device(config)
+    stage("data")
+    if dataset is None:
+        dataset = _load_dataset(config)
+    brought = load_user_model(model, input_shape=dataset.input_shape,
+                              num_classes=dataset.num_classes, weights=weights,
+                              options=config.model.options)
+    model = brought.model.to(device).eval()
+    check_fits(model, _first_inputs(dataset.test, 2).to(device), dataset.num_classes,
+               dataset.name)
+    own_data = (dataset.name == config.data.name and
+                brought.trained_on == {"data": _data_record(config), "seed": config.seed})
+    meter = _energy_meter(config)
+    writer = RunWriter.create(config.out, config.name or f"audit-{brought.record['name']}-"
+                              f"{dataset.name}", config.to_dict())
+    manifest = _manifest("audited", config, device, dataset, brought.record)
+    with _recording(writer, manifest):
+        predictions = _predict(model, dataset, config, device, writer, manifest, meter, stage)
+        inputs = AuditInputs(config, device, dataset, predictions, model, brought.factory,
+                             trained_on_train_split=trained_on_dataset or own_data)
+        _run_audits(writer, inputs, meter, manifest, stage)
+        writer.finish(manifest)
     _write_reports(writer.path, config)
     return writer.path
 
 
 def run_blackbox(predictions: Path, *, label: str, groups: list[str], pred: str | None = None,
                  score: str | None = None, threshold: float | None = None,
-                 positive: str | None = None, config: dict[str, Any],
+                 positive: str | None = None, config: RunConfig,
                  on_stage: StageCallback | None = None) -> Path:
     """Audit a model from its predictions file alone (Gender Shades' situation)."""
     from nnaudit.blackbox import load_predictions
-    from nnaudit.fairness import fairness_audit
 
     stage = on_stage or (lambda _name: None)
     stage("data")
     data = load_predictions(Path(predictions), label=label, pred=pred, score=score,
                             threshold=threshold, groups=groups, positive=positive)
-    fair = config["fairness"]
-    stage("audit:fairness")
-    result = fairness_audit(**data.audit_kwargs(), min_group_size=fair["min_group_size"],
-                            n_boot=fair["n_boot"], seed=config["seed"])
-    writer = RunWriter.create(config["out"], config["name"] or f"blackbox-{Path(predictions).stem}",
-                              config)
+    inputs = AuditInputs(config, predictions=data)
+    # Computed before the run directory exists: a bad file leaves nothing behind.
+    results = {spec.name: spec.load_runner()(inputs) for spec in run_order(config.audits.run)
+               if spec.missing(inputs.available()) is None}
+    writer = RunWriter.create(config.out, config.name or f"blackbox-{Path(predictions).stem}",
+                              config.to_dict())
     writer.write_table("predictions.parquet", data.predictions())
-    writer.write_audit(result)
-    for name in ("generalization", "saliency", "energy"):
-        writer.record_skipped(name, "a predictions file has no model to audit")
+    for spec in run_order(config.audits.run):
+        if spec.name in results:
+            writer.write_audit(results[spec.name])
+        else:
+            writer.record_skipped(spec.name, spec.missing(inputs.available()))
+    writer.record_skipped("energy", "a predictions file has no training or inference to measure")
     accuracy = float(np.mean(np.asarray(data.y_true) == np.asarray(data.y_pred)))
     writer.finish({
-        "kind": "blackbox", "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "config": config, "seed": config["seed"], "device": "none (predictions file)",
+        "kind": "blackbox", "created_at": _now(), "config": config.to_dict(),
+        "seed": config.seed, "device": "none (predictions file)",
         "dataset": {"name": data.card.get("name", Path(predictions).name), "card": data.card},
         "model": {"name": "black box", "options": {}, "parameters": None},
-        "model_card": _model_card(config), "metrics": {"test_accuracy": accuracy},
-    })
+        "model_card": _model_card(config), "metrics": {"test_accuracy": accuracy}})
     _write_reports(writer.path, config)
     return writer.path
 
@@ -149,104 +209,141 @@ def predictions_frame(y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray 
     return pd.concat([frame, groups.reset_index(drop=True)], axis=1)
 
 
-# --- the audits, as the pipeline calls them ---------------------------------------------------
+# --- the stages every entry point shares -------------------------------------------------------
 
-def _fairness(config, dataset, model, device, train_config, y_true, y_pred, probs, done):
-    from nnaudit.fairness import fairness_audit
+def _predict(model, dataset, config: RunConfig, device, writer: RunWriter,
+             manifest: dict[str, Any], meter, stage: StageCallback) -> ModelPredictions:
+    """Test-split predictions, written as predictions.parquet and summed up in the metrics."""
+    from nnaudit.train import predict_proba
 
-    fair = config["fairness"]
-    positive = fair["positive"] or dataset.positive_class
-    return fairness_audit(y_true, y_pred, dataset.test.groups, scores=probs, classes=dataset.classes,
-                          positive=positive or None, threshold=fair["threshold"],
-                          min_group_size=fair["min_group_size"], n_boot=fair["n_boot"],
-                          seed=config["seed"], training_groups=dataset.train.groups)
-
-
-def _generalization(config, dataset, model, device, train_config, y_true, y_pred, probs,
-                    done):
-    from nnaudit.generalization import generalization_audit
-
-    return generalization_audit(dataset, config["model"]["name"], config["model"]["options"],
-                                train_config, device, protocol=config["audits"]["protocol"],
-                                seed=config["seed"])
+    stage("inference")
+    with _timed(manifest, "inference"), meter.phase("inference", items=len(dataset.test)):
+        probs = predict_proba(model, dataset.test, device).numpy()
+    predictions = ModelPredictions(
+        y_true=dataset.test.y.numpy(), probs=probs, classes=dataset.classes,
+        groups=dataset.test.groups, positive=config.fairness.positive or dataset.positive_class
+        or None, threshold=config.fairness.threshold, training_groups=dataset.train.groups)
+    writer.write_table("predictions.parquet", predictions.frame())
+    manifest["metrics"] = predictions.metrics()
+    return predictions
 
 
-def _saliency(config, dataset, model, device, train_config, y_true, y_pred, probs, done):
-    from nnaudit.saliency import saliency_audit
+def _run_audits(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[str, Any],
+                stage: StageCallback) -> None:
+    """Every configured audit the inputs allow, in dependency order; then the energy audit."""
+    have = inputs.available()
+    for spec in run_order(inputs.config.audits.run):
+        reason = spec.missing(have)
+        if reason is not None:
+            writer.record_skipped(spec.name, reason)
+            continue
+        stage(f"audit:{spec.name}")
+        with _timed(manifest, f"audit:{spec.name}"), meter.phase(f"audit:{spec.name}"):
+            try:
+                result = spec.load_runner()(inputs)
+                writer.write_audit(result)
+            except UserInputError as exc:  # this model or data cannot take this audit: say why
+                writer.record_skipped(spec.name, str(exc))
+                continue
+            except (KeyboardInterrupt, OSError):
+                raise
+            except Exception as exc:  # one audit's bug: recorded, the other audits still run
+                writer.audits[spec.name] = {"status": "failed",
+                                            "error": f"{type(exc).__name__}: {exc}",
+                                            "traceback": traceback.format_exc(limit=8)}
+                continue
+        inputs.results[spec.name] = result
+    if inputs.config.energy.enabled:
+        from nnaudit.energy import energy_result
 
-    options = config["saliency"]
-    random_label_model = (done["generalization"].models.get("random_labels")
-                          if "generalization" in done else None)
-    return saliency_audit(model, dataset, device, n_examples=options["n_examples"],
-                          methods=options["methods"] or None, seed=config["seed"],
-                          protocol=config["audits"]["protocol"],
-                          random_label_model=random_label_model)
+        writer.write_audit(energy_result(
+            meter, predictions_per_day=inputs.config.energy.predictions_per_day))
 
 
-AUDIT_RUNNERS = {"fairness": _fairness, "generalization": _generalization, "saliency": _saliency}
-
-
-def _run_audit(writer: RunWriter, name: str,
-               compute: Callable[[], AuditResult]) -> AuditResult | None:
-    """Run and write one audit; an internal failure is recorded in the manifest (and None
-    returned), the others still run."""
+@contextmanager
+def _recording(writer: RunWriter, manifest: dict[str, Any]) -> Iterator[None]:
+    """Ctrl-C leaves the run incomplete; any other error is written down as a failed run."""
     try:
-        result = compute()
-        writer.write_audit(result)
-        return result
-    except (KeyboardInterrupt, UserInputError):
-        raise
+        yield
+    except KeyboardInterrupt:
+        raise RunInterrupted(writer.path, (writer.path / "checkpoint.pt").exists()) from None
     except Exception as exc:
-        writer.audits[name] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}",
-                               "traceback": traceback.format_exc(limit=8)}
-        return None
+        message = str(exc) if isinstance(exc, UserInputError) else f"{type(exc).__name__}: {exc}"
+        try:
+            writer.finish({**manifest, "error": message}, status="failed")
+        except OSError:
+            pass  # a full or read-only disk: the run stays without a manifest, never a result
+        raise
 
 
-# --- helpers -----------------------------------------------------------------------------------
+def _manifest(kind: str, config: RunConfig, device, dataset,
+              model: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": kind, "created_at": _now(), "config": config.to_dict(), "seed": config.seed,
+            "device": _device_name(device), "dataset": {"name": dataset.name,
+                                                        "card": dataset.card},
+            "model": model, "model_card": _model_card(config), "metrics": {}, "timings": {}}
 
-def _open_writer(config: dict[str, Any], resume_dir: Path | None, default_slug: str) -> RunWriter:
+
+def _load_dataset(config: RunConfig):
+    """The configured dataset, and the settings that name its classes checked against it."""
+    from nnaudit.data import load_dataset
+
+    dataset = load_dataset(config.data.name, seed=config.seed,
+                           data_dir=Path(config.data.data_dir) if config.data.data_dir else None,
+                           **config.data.options)
+    positive = config.fairness.positive
+    if positive and positive not in dataset.classes:
+        raise UserInputError(f"fairness.positive {positive!r} is not a class of dataset "
+                             f"{dataset.name!r} ({', '.join(dataset.classes[:20])}).")
+    return dataset
+
+
+def _first_inputs(split, n: int):
+    """The first ``n`` inputs of a split, resident or streamed."""
+    import torch
+
+    if split.x is not None:
+        return split.x[:n]
+    return torch.stack([split.stream[i][0] for i in range(min(n, len(split)))])
+
+
+def _data_record(config: RunConfig) -> dict[str, Any]:
+    """The ``[data]`` section as a run's config.toml stores it (to compare with another run's)."""
+    return config.to_dict()["data"]
+
+
+def _device(config: RunConfig):
+    from nnaudit.train import resolve_device
+
+    return resolve_device(config.device)
+
+
+def _open_writer(config: RunConfig, resume_dir: Path | None, default_slug: str) -> RunWriter:
     if resume_dir is None:
-        return RunWriter.create(Path(config["out"]), config["name"] or default_slug, config)
+        return RunWriter.create(Path(config.out), config.name or default_slug, config.to_dict())
     run = Run.open(resume_dir)
     if run.status != "incomplete":
         raise UserInputError(f"{resume_dir} is {run.status}, not an interrupted run: nothing to resume.")
     if not (run.path / "checkpoint.pt").exists():
-        raise UserInputError(f"{resume_dir} has no checkpoint.pt: it stopped before its first epoch.")
+        raise UserInputError(f"{resume_dir} has no checkpoint.pt: it stopped before its first "
+                             "epoch, so start it again instead.")
+    from nnaudit.train import check_checkpoint
+
+    check_checkpoint(run.path / "checkpoint.pt", config.train)  # before anything is written
     return RunWriter(run.path)
 
 
-def _train_options(config: dict[str, Any]) -> dict[str, Any]:
-    options = dict(config["train"])
-    options["patience"] = options["patience"] or None  # 0 in TOML means "no early stopping"
-    return options
-
-
-def _energy_meter(config: dict[str, Any]):
+def _energy_meter(config: RunConfig):
     from nnaudit.energy import EnergyMeter
 
-    energy = config["energy"]
-    return EnergyMeter(country=energy["country"], region=energy["region"] or None,
-                       interval_s=energy["interval_s"], enabled=energy["enabled"])
+    energy = config.energy
+    return EnergyMeter(country=energy.country, region=energy.region or None,
+                       interval_s=energy.interval_s, enabled=energy.enabled)
 
 
-def _metrics(y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray,
-             trained) -> dict[str, float]:
-    picked = probs[np.arange(len(y_true)), y_true]
-    last = trained.history.iloc[-1]
-    return {
-        "test_accuracy": float(np.mean(y_pred == y_true)),
-        "test_loss": float(-np.mean(np.log(np.clip(picked, 1e-12, None)))),
-        "train_accuracy": float(last["train_acc"]),
-        "val_accuracy": float(last["val_acc"]) if pd.notna(last["val_acc"]) else None,
-        "epochs": int(trained.epochs_run),
-        "stopped_early": bool(trained.stopped_early),
-        "train_images_per_second": float(trained.images_per_second),
-    }
-
-
-def _model_card(config: dict[str, Any]) -> dict[str, str | None]:
+def _model_card(config: RunConfig) -> dict[str, str | None]:
     """Fields only a person can fill in; empty ones stay None (shown as 'to be completed')."""
-    return {key: (value or None) for key, value in config["model_card"].items()}
+    return {key: (value or None) for key, value in config.to_dict()["model_card"].items()}
 
 
 def _device_name(device) -> str:
@@ -259,18 +356,22 @@ def _device_name(device) -> str:
     return f"cpu ({platform.processor() or platform.machine()})"
 
 
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 @contextmanager
-def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+def _timed(manifest: dict[str, Any], name: str) -> Iterator[None]:
     start = time.perf_counter()
     try:
         yield
     finally:
-        timings[name] = round(time.perf_counter() - start, 3)
+        manifest["timings"][name] = round(time.perf_counter() - start, 3)
 
 
-def _write_reports(run_path: Path, config: dict[str, Any]) -> None:
-    formats = [f for f in ("html", "pdf") if config["report"][f]]
+def _write_reports(run_path: Path, config: RunConfig) -> None:
+    formats = [f for f in ("html", "pdf") if getattr(config.report, f)]
     if formats:
         from nnaudit.reports import render_report
 
-        render_report(run_path, formats=tuple(formats), lang=config["report"]["lang"])
+        render_report(run_path, formats=tuple(formats), lang=config.report.lang)

@@ -138,8 +138,20 @@ class RunWriter:
         return atomic_write(self.path / relpath, lambda p: torch.save(state, p))
 
     def write_audit(self, result: AuditResult) -> None:
-        """Write an audit's tables, figures and findings, and remember them for the manifest."""
+        """Write an audit's tables, figures and findings, and remember them for the manifest.
+
+        Every table is checked against the audit's declared schema first (`nnaudit.schema`):
+        a table that breaks it is a bug, reported before anything of the audit is written.
+        """
+        from nnaudit.audits import table_schemas
+        from nnaudit.schema import SchemaError
+
         name = result.name
+        schemas = table_schemas(name)
+        for table_name, df in result.tables.items():
+            if table_name not in schemas:
+                raise SchemaError(f"{name}/{table_name}: the audit declares no such table")
+            schemas[table_name].check(df, f"{name}/{table_name}")
         tables = {}
         for table_name, df in result.tables.items():
             rel = f"{name}/{table_name}.parquet"

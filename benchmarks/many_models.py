@@ -14,11 +14,10 @@ import argparse
 import pandas as pd
 import torch
 
-from nnaudit.data.dataset import Split
-from nnaudit.train import TrainConfig, train_model
-from nnaudit.train_many import train_many
 from benchmarks.common import describe_environment, human, print_table, timeit_cuda_aware
-from nnaudit.models import get_model
+from nnaudit.data.dataset import Split
+from nnaudit.models import factory, get_model
+from nnaudit.train import TrainConfig, train_many, train_model
 
 K = 8
 
@@ -39,7 +38,7 @@ def main(quick: bool = False) -> list[dict]:
                     TrainConfig(**{**config.__dict__, "seed": seed}), device)
 
     def stacked() -> None:
-        train_many("lenet5", {}, (1, 28, 28), 10, x, ys, config=config, device=device,
+        train_many(factory("lenet5", (1, 28, 28), 10), x, ys, config=config, device=device,
                    track_train_acc=False)
 
     one_model(0)  # warm-up: allocator, cudnn autotuning, kernels

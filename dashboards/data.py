@@ -16,15 +16,12 @@ import pandas as pd
 import streamlit as st
 
 from nnaudit.errors import UserInputError
+from nnaudit.headline import headline_values
 from nnaudit.results import Finding
 from nnaudit.store import MANIFEST, Run, iter_run_dirs
 
-# The headline columns of the Runs page, all read from the manifest alone (no parquet).
-HEADLINE = (
-    ("accuracy", ("metrics", "test_accuracy")),
-    ("worst_group_error", ("audits", "fairness", "summary", "worst_group_error")),
-    ("total_kwh", ("audits", "energy", "summary", "total_kwh")),
-)
+# The headline columns of the Runs page (`nnaudit.headline`): read from the manifest alone.
+HEADLINE_COLUMNS = ("test_accuracy", "worst_group_error", "energy_kwh")
 
 
 def manifest_mtime(run_dir: Path) -> float:
@@ -80,8 +77,9 @@ def run_row(run_dir: str, mtime: float) -> dict[str, Any]:
         "model": _dig(manifest, ("model", "name")) or "",
         "kind": manifest.get("kind", ""),
     }
-    for column, keys in HEADLINE:
-        value = _dig(manifest, keys)
+    values = headline_values(manifest)
+    for column in HEADLINE_COLUMNS:
+        value = values[column]
         row[column] = float(value) if isinstance(value, (int, float)) else None
     row["audits"] = ", ".join(sorted(n for n, a in run.audits.items()
                                      if isinstance(a, dict) and a.get("status") == "complete"))
@@ -103,7 +101,7 @@ def _runs_table(root: str, runs: tuple[tuple[str, float], ...]) -> pd.DataFrame:
     """Keyed by every run's name and manifest mtime: one lookup when nothing changed, and only
     the changed runs' manifests are read again when something did."""
     rows = [run_row(str(Path(root) / name), mtime) for name, mtime in runs]
-    columns = ["run", "status", "date", "dataset", "model", "kind", *(c for c, _ in HEADLINE),
+    columns = ["run", "status", "date", "dataset", "model", "kind", *HEADLINE_COLUMNS,
                "audits", "notice"]
     return pd.DataFrame(rows, columns=columns)
 

@@ -5,8 +5,6 @@ error bars, the intersection heatmap, the flagged small groups and the findings.
 
 from __future__ import annotations
 
-import re
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -20,8 +18,6 @@ ATTRIBUTE_COLUMNS = ("attribute", "attributes", "intersection", "feature", "sens
 GROUP_COLUMNS = ("group", "subgroup", "value", "level")
 COUNT_COLUMNS = ("n", "count", "size")
 FLAG_COLUMNS = ("small", "flagged", "too_small", "small_group", "insufficient")
-# How an intersection is named: "tone x thickness", "race × sex", "race & sex".
-INTERSECTION = re.compile(r"\s+(?:x|×|&|\*)\s+|\s*[|/]\s*")
 BY_GROUP = "by_group"
 
 
@@ -59,7 +55,7 @@ def render(ctx: PageContext) -> None:
     if table is None or table.empty:
         st.info(t("This run has no subgroup table."))
     else:
-        _subgroup_view(ctx, run, table, min_group_size)
+        _subgroup_view(ctx, run, table, min_group_size, list(protocol.get("attributes") or []))
 
     st.markdown("### " + t("All fairness tables and figures"))
     audit_section(ctx, run, "fairness", with_findings=False)
@@ -84,7 +80,8 @@ def _live_controls(ctx: PageContext, run, protocol: dict) -> tuple[float, str] |
     return threshold, positive
 
 
-def _subgroup_view(ctx: PageContext, run, table: pd.DataFrame, min_group_size: int) -> None:
+def _subgroup_view(ctx: PageContext, run, table: pd.DataFrame, min_group_size: int,
+                   attributes: list[str]) -> None:
     t = ctx.t
     attribute_col = first_column(table, ATTRIBUTE_COLUMNS)
     group_col = first_column(table, GROUP_COLUMNS) or table.columns[0]
@@ -96,8 +93,8 @@ def _subgroup_view(ctx: PageContext, run, table: pd.DataFrame, min_group_size: i
     cols = st.columns(2)
     view = table
     if attribute_col is not None:
-        attributes = list(dict.fromkeys(table[attribute_col].astype(str)))
-        attribute = cols[0].selectbox(t("Attribute or intersection"), attributes,
+        groupings = list(dict.fromkeys(table[attribute_col].astype(str)))
+        attribute = cols[0].selectbox(t("Attribute or intersection"), groupings,
                                       key="fairness_attribute")
         view = table[table[attribute_col].astype(str) == attribute]
     if not metrics:
@@ -125,7 +122,7 @@ def _subgroup_view(ctx: PageContext, run, table: pd.DataFrame, min_group_size: i
         st.warning(t("Groups too small to rank (n below {n}): {groups}").format(
             n=min_group_size, groups=", ".join(view.loc[small, group_col].astype(str))))
 
-    heat = _intersection_grid(table, attribute_col, group_col, metric)
+    heat = _intersection_grid(table, attributes, metric)
     if heat is not None:
         st.markdown("#### " + t("Intersection heatmap"))
         st.altair_chart(_heatmap(heat, metric, t), width="stretch")
@@ -147,20 +144,21 @@ def _bars(view: pd.DataFrame, group_col: str, metric: str, interval, small: pd.S
         x=alt.X(f"{low}:Q", title=t(metric.replace("_", " "))), x2=f"{high}:Q")
 
 
-def _intersection_grid(table, attribute_col, group_col, metric) -> pd.DataFrame | None:
-    """The first two-attribute intersection as (row, column, value), or None."""
-    if attribute_col is None:
+def _intersection_grid(table: pd.DataFrame, attributes: list[str],
+                       metric: str) -> pd.DataFrame | None:
+    """The intersection of the first two sensitive attributes as (row, column, value), read
+    from the table's attribute columns (a group label may itself contain " x " or "/")."""
+    if len(attributes) < 2 or not set(attributes) <= set(table.columns):
         return None
-    for attribute, rows in table.groupby(attribute_col, sort=False):
-        parts = INTERSECTION.split(str(attribute))
-        if len(parts) != 2:
-            continue
-        split = rows[group_col].astype(str).str.split(INTERSECTION, regex=True)
-        if not (split.str.len() == 2).all():
-            continue
-        return pd.DataFrame({parts[0]: split.str[0], parts[1]: split.str[1],
-                             metric: rows[metric].to_numpy()}).rename_axis(None)
-    return None
+    first, second = attributes[:2]
+    cells = table[first].notna() & table[second].notna()
+    for other in attributes[2:]:
+        cells &= table[other].isna()
+    if not cells.any():
+        return None
+    rows = table[cells]
+    return pd.DataFrame({first: rows[first].astype(str), second: rows[second].astype(str),
+                         metric: rows[metric].to_numpy()}).rename_axis(None)
 
 
 def _heatmap(grid: pd.DataFrame, metric: str, t):

@@ -1,5 +1,5 @@
 """Generalization: random-label and label-noise curves and tables, regularizer ablation,
-membership inference, seed stability and gradient health, as the audit wrote them.
+membership inference, seed stability and gradient health, as the audits wrote them.
 
 Each table that has an x axis (epoch, noise fraction, ...) is drawn as curves; the audit's own
 figures follow.
@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nnaudit.audits import GROUPS
 from nnaudit.dashboards.widgets import PageContext, audit_section, detail_page
+from nnaudit.reports.model_card import audit_title
+
+GENERALIZATION = GROUPS["generalization"]
 
 
 def render(ctx: PageContext) -> None:
     run = detail_page(ctx, "Generalization")
     if run is None:
         return
-    protocol = run.audits.get("generalization", {}).get("protocol") or {}
-    if protocol.get("protocol"):
-        st.caption(ctx.t("Protocol") + f": {protocol['protocol']}")
-    audit_section(ctx, run, "generalization")
+    for audit in GENERALIZATION:
+        st.subheader(audit_title(audit, ctx.lang))
+        protocol = run.audits.get(audit, {}).get("protocol") or {}
+        if protocol.get("protocol") or protocol.get("name"):
+            st.caption(ctx.t("Protocol") + f": {protocol.get('protocol') or protocol['name']}")
+        audit_section(ctx, run, audit)

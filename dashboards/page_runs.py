@@ -10,7 +10,7 @@ import streamlit as st
 from nnaudit.dashboards import data
 from nnaudit.dashboards.widgets import PageContext, run_header
 
-SORTABLE = ("run", "date", "dataset", "model", "accuracy", "worst_group_error", "total_kwh",
+SORTABLE = ("run", "date", "dataset", "model", "test_accuracy", "worst_group_error", "energy_kwh",
             "status")
 
 
@@ -55,9 +55,9 @@ def render(ctx: PageContext) -> None:
     st.dataframe(
         shown.rename(columns={c: label(c) for c in shown.columns}), hide_index=True,
         column_config={
-            label("accuracy"): st.column_config.NumberColumn(format="%.4f"),
+            label("test_accuracy"): st.column_config.NumberColumn(format="%.4f"),
             label("worst_group_error"): st.column_config.NumberColumn(format="%.4f"),
-            label("total_kwh"): st.column_config.NumberColumn(format="%.6f"),
+            label("energy_kwh"): st.column_config.NumberColumn(format="%.6f"),
         })
     st.caption(t("Select one or two runs in the sidebar to open them on the other pages."))
 
@@ -65,14 +65,14 @@ def render(ctx: PageContext) -> None:
         run_header(ctx, run)
         row = data.run_row(str(run.path), ctx.mtime(run))
         cols = st.columns(3)
-        cols[0].metric(t("Test accuracy"), ctx.number(row["accuracy"], "percent"))
+        cols[0].metric(t("Test accuracy"), ctx.number(row["test_accuracy"], "percent"))
         cols[1].metric(t("Worst-subgroup error"), ctx.number(row["worst_group_error"], "percent"))
-        cols[2].metric(t("Energy (kWh)"), ctx.number(row["total_kwh"]))
+        cols[2].metric(t("Energy (kWh)"), ctx.number(row["energy_kwh"]))
 
 
 def _label(t):
     names = {"run": "Run", "status": "Status", "notice": "Notice", "date": "Date",
-             "dataset": "Dataset", "model": "Model", "kind": "Kind", "accuracy": "Accuracy",
-             "worst_group_error": "Worst-subgroup error", "total_kwh": "Energy (kWh)",
+             "dataset": "Dataset", "model": "Model", "kind": "Kind", "test_accuracy": "Accuracy",
+             "worst_group_error": "Worst-subgroup error", "energy_kwh": "Energy (kWh)",
              "audits": "Audits"}
     return lambda column: t(names.get(column, column))

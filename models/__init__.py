@@ -1,5 +1,8 @@
-"""The course architectures and a registry by name."""
+"""The course architectures, a registry by name, and factories of fresh models."""
 
-from nnaudit.models.registry import describe_model, get_model, list_models, model_options
+from nnaudit.models.factory import ModelFactory
+from nnaudit.models.registry import (describe_model, factory, get_model, list_models,
+                                     model_options, register)
 
-__all__ = ["get_model", "list_models", "describe_model", "model_options"]
+__all__ = ["get_model", "list_models", "describe_model", "model_options", "register", "factory",
+           "ModelFactory"]

@@ -127,9 +127,8 @@ def _fairness(run: Run) -> list[Finding]:
 
 
 def _generalization(run: Run) -> list[Finding]:
-    if not run.audit_ran("generalization"):
-        return []
-    summary = run.audits["generalization"].get("summary", {})
+    summary = {**run.audits.get("memorization", {}).get("summary", {}),
+               **run.audits.get("membership", {}).get("summary", {})}
     questions = []
     random_train = _number(summary.get("random_label_train_acc"))
     if random_train is not None:

@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
 from nnaudit.errors import UserInputError
+from nnaudit.messages import N_  # noqa: F401  (re-exported for the renderers)
 from nnaudit.results import Finding
 
 LANGUAGES = ("en", "fr")
@@ -28,11 +29,6 @@ DOMAIN = "nnaudit"
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 
 Gettext = Callable[[str], str]
-
-
-def N_(msgid: str) -> str:
-    """Mark a string for the catalog where it is defined; it is translated where it is shown."""
-    return msgid
 
 
 def check_language(lang: str) -> str:

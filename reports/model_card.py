@@ -21,12 +21,15 @@ from nnaudit.reports.discussion import READING_LIST, discussion_questions
 from nnaudit.reports.i18n import N_, format_finding, format_number, translator
 from nnaudit.reports.tables import TableView, format_cell, table_view
 
-KNOWN_AUDITS = ("fairness", "generalization", "saliency", "energy")
-WEIGHTS_AUDITS = ("generalization", "saliency")  # cannot run on a black-box predictions file
+KNOWN_AUDITS = ("fairness", "memorization", "membership", "seed_stability", "gradient_health",
+                "saliency", "energy")
 
 AUDIT_TITLES = {
     "fairness": N_("Fairness across subgroups"),
-    "generalization": N_("Generalization and memorization"),
+    "memorization": N_("Generalization and memorization"),
+    "membership": N_("Membership inference"),
+    "seed_stability": N_("Seed stability"),
+    "gradient_health": N_("Gradient health"),
     "saliency": N_("Saliency maps and their sanity checks"),
     "energy": N_("Energy and emissions"),
 }
@@ -41,7 +44,6 @@ KNOWN_LABELS = (
     N_("By group"), N_("Info"), N_("Warning"), N_("Alert"),
 )
 NOT_REQUESTED = N_("not requested in this run")
-NEEDS_WEIGHTS = N_("needs the model's weights, which a black-box run does not have")
 MODEL_CARD_FIELDS = ("intended_use", "out_of_scope", "owners", "ethical_considerations",
                      "caveats")
 FRACTION_SUFFIXES = ("_error", "_acc", "_accuracy", "_pct", "_rate")
@@ -138,11 +140,9 @@ def not_run_audits(run: Run, lang: str) -> list[tuple[str, str]]:
         if entry.get("status") != "complete":
             reason = entry.get("reason") or entry.get("status") or _("not run")
             rows.append((audit_title(name, lang), _(reason)))
-    blackbox = run.manifest.get("kind") == "blackbox"
     for name in KNOWN_AUDITS:
         if name not in run.audits:
-            reason = NEEDS_WEIGHTS if blackbox and name in WEIGHTS_AUDITS else NOT_REQUESTED
-            rows.append((audit_title(name, lang), _(reason)))
+            rows.append((audit_title(name, lang), _(NOT_REQUESTED)))
     return rows
 
 

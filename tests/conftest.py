@@ -1,8 +1,12 @@
 """Fixtures shared by every test folder: real runs made by the real pipeline."""
 
+import sys
 from pathlib import Path
 
 import pytest
+
+# Helpers shared by several test folders (real_results.py) import as top-level modules.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

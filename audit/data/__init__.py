@@ -4,6 +4,6 @@ See docs/ARCHITECTURE.md ("Data") for the contract and docs/datasets.md for each
 """
 
 from nnaudit.data.dataset import AuditDataset, Split
-from nnaudit.data.registry import list_datasets, load_dataset
+from nnaudit.data.registry import list_datasets, load_dataset, register
 
-__all__ = ["Split", "AuditDataset", "load_dataset", "list_datasets"]
+__all__ = ["Split", "AuditDataset", "load_dataset", "list_datasets", "register"]

@@ -1,23 +1,28 @@
 """Datasets by name: `load_dataset(name, seed=..., data_dir=..., **options)` and `list_datasets()`.
 
 Each loader is a function with keyword-only options; an option it does not take is reported
-with the list of those it does, so a typo in a config never passes silently.
+with the list of those it does, so a typo in a config never passes silently. A user's own
+dataset is added with `register`, or by a package through the ``nnaudit.datasets`` entry-point
+group (each entry point names a loader ``loader(*, seed, **options) -> AuditDataset``; its
+docstring's first line is the description).
 """
 
 from __future__ import annotations
 
 import inspect
 from importlib import import_module
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from nnaudit.data.dataset import AuditDataset
 from nnaudit.errors import UserInputError
 
+ENTRY_POINT_GROUP = "nnaudit.datasets"
 
 # name: (module, loader function, one-line description). Modules are imported on use, so that
 # building shades-mnist on every run does not pay for torchvision's or scikit-learn's import.
-_LOADERS: dict[str, tuple[str, str, str]] = {
+_BUILTIN: dict[str, tuple[str, str, str]] = {
     "shades-mnist": ("shades_mnist", "load_shades_mnist",
                      "5,000 real MNIST digits (embedded, offline) with simulated tone and stroke attributes"),
     "mnist": ("torchvision_sets", "load_mnist", "MNIST digits from torchvision files in data_dir"),
@@ -32,11 +37,46 @@ _LOADERS: dict[str, tuple[str, str, str]] = {
     "adult": ("tabular", "load_adult", "UCI Adult census income (adult.data, adult.test in data_dir)"),
     "german": ("tabular", "load_german", "UCI Statlog German credit (german.data in data_dir)"),
 }
+_REGISTERED: dict[str, tuple[Callable[..., AuditDataset], str]] = {}
+_loaded_entry_points = False
+
+
+def register(name: str, loader: Callable[..., AuditDataset], description: str = "", *,
+             replace: bool = False) -> None:
+    """Make ``loader(*, seed, **options)`` available as dataset ``name``.
+
+    The loader returns an `AuditDataset`; it may take ``data_dir`` (the ``--data-dir`` folder).
+    Registering a name that exists is an error unless ``replace``.
+    """
+    if not callable(loader):
+        raise UserInputError(f"dataset {name!r}: the loader {loader!r} is not callable.")
+    if not replace and name in _names():
+        raise UserInputError(f"dataset {name!r} is already registered; pass replace=True to "
+                             "replace it.")
+    _REGISTERED[name] = (loader, description or _first_line(loader))
+
+
+def _first_line(function: Callable) -> str:
+    doc = (inspect.getdoc(function) or "").strip().splitlines()
+    return doc[0] if doc else ""
+
+
+def _names() -> dict[str, str]:
+    """Every dataset name and its description; entry points are read once, on first use."""
+    global _loaded_entry_points
+    if not _loaded_entry_points:
+        _loaded_entry_points = True
+        for point in entry_points(group=ENTRY_POINT_GROUP):
+            if point.name not in _BUILTIN and point.name not in _REGISTERED:
+                loader = point.load()
+                _REGISTERED[point.name] = (loader, _first_line(loader))
+    return {**{n: d for n, (_, _, d) in _BUILTIN.items()},
+            **{n: d for n, (_, d) in _REGISTERED.items()}}
 
 
 def list_datasets() -> list[tuple[str, str]]:
     """(name, one-line description) for every dataset `load_dataset` knows."""
-    return [(name, description) for name, (_, _, description) in _LOADERS.items()]
+    return list(_names().items())
 
 
 def load_dataset(name: str, *, seed: int = 0, data_dir: Path | str | None = None,
@@ -46,10 +86,14 @@ def load_dataset(name: str, *, seed: int = 0, data_dir: Path | str | None = None
     ``data_dir`` is where file-based datasets live; ``options`` are the loader's own keyword
     options (see docs/datasets.md).
     """
-    if name not in _LOADERS:
-        raise UserInputError(f"unknown dataset {name!r}; choose one of: {', '.join(_LOADERS)}.")
-    module, function, _ = _LOADERS[name]
-    loader = getattr(import_module(f"nnaudit.data.{module}"), function)
+    names = _names()
+    if name not in names:
+        raise UserInputError(f"unknown dataset {name!r}; choose one of: {', '.join(names)}.")
+    if name in _REGISTERED:
+        loader = _REGISTERED[name][0]
+    else:
+        module, function, _ = _BUILTIN[name]
+        loader = getattr(import_module(f"nnaudit.data.{module}"), function)
     accepted = [p for p in inspect.signature(loader).parameters if p != "seed"]
     unknown = sorted(set(options) - set(accepted))
     if unknown:
@@ -58,4 +102,8 @@ def load_dataset(name: str, *, seed: int = 0, data_dir: Path | str | None = None
             f"{', '.join(a for a in accepted if a != 'data_dir') or 'none'}.")
     if "data_dir" in accepted:
         options["data_dir"] = Path(data_dir).expanduser() if data_dir is not None else None
-    return loader(seed=seed, **options)
+    dataset = loader(seed=seed, **options)
+    if not isinstance(dataset, AuditDataset):
+        raise UserInputError(f"the loader of dataset {name!r} returned a "
+                             f"{type(dataset).__name__}, not an AuditDataset.")
+    return dataset

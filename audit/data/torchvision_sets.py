@@ -104,18 +104,23 @@ def _card_limits(shaded: bool) -> list[str]:
 
 
 def _mnist_like(cls, name: str, classes: list[str], card: dict, *, seed: int, data_dir: Path | None,
-                download: bool, test_only: bool, attributes: str | None, skew: float,
-                val_size: float) -> AuditDataset:
+                download: bool, test_only: bool, test_share: float, attributes: str | None,
+                skew: float, val_size: float) -> AuditDataset:
+    if not 0.0 < float(test_share) <= 1.0:
+        raise UserInputError(f"test_share must be a share in (0, 1], got {test_share!r}.")
     root = _data_dir(data_dir)
     images, labels = _read_idx_pair(cls, root, "t10k", download)
     x_test = images.unsqueeze(1).float().div_(255.0)
     if test_only:
-        # Only the official test files are needed: split them 70/30 into train(+val) and test.
+        # Only the official test files are needed: split them into train(+val) and test;
+        # test_share=1 keeps every official test image for the test split (auditing a model
+        # trained elsewhere).
         cut = torch.from_numpy(np.random.default_rng(seed + 7).permutation(len(labels)))
-        n_train = round(0.7 * len(labels))
+        n_train = round((1 - test_share) * len(labels))
         x = {"train": x_test[cut[:n_train]], "test": x_test[cut[n_train:]]}
         y = {"train": labels[cut[:n_train]], "test": labels[cut[n_train:]]}
-        card = {**card, "source": card["source"] + " (official test files only, split 70/30)"}
+        card = {**card, "source": card["source"] + " (official test files only, "
+                f"{100 * (1 - test_share):g} % for training, {100 * test_share:g} % for test)"}
     else:
         train_images, train_labels = _read_idx_pair(cls, root, "train", download)
         x = {"train": train_images.unsqueeze(1).float().div_(255.0), "test": x_test}
@@ -124,18 +129,21 @@ def _mnist_like(cls, name: str, classes: list[str], card: dict, *, seed: int, da
 
 
 def load_mnist(*, seed: int = 0, data_dir: Path | None = None, download: bool = True,
-               test_only: bool = False, attributes: str | None = None, skew: float = 0.05,
-               val_size: float = 0.1) -> AuditDataset:
-    """MNIST from ``data_dir/MNIST/raw``; ``test_only`` uses only the t10k files."""
+               test_only: bool = False, test_share: float = 0.3, attributes: str | None = None,
+               skew: float = 0.05, val_size: float = 0.1) -> AuditDataset:
+    """MNIST from ``data_dir/MNIST/raw``; ``test_only`` uses only the t10k files, of which
+    ``test_share`` form the test split."""
     return _mnist_like(torchvision.datasets.MNIST, "mnist", [str(d) for d in range(10)],
                        dict(source="MNIST, torchvision layout", license="CC BY-SA 3.0",
                             citation="LeCun, Cortes & Burges, The MNIST database (1998)"),
                        seed=seed, data_dir=data_dir, download=download, test_only=test_only,
-                       attributes=attributes, skew=skew, val_size=val_size)
+                       test_share=test_share, attributes=attributes, skew=skew,
+                       val_size=val_size)
 
 
 def load_fashion_mnist(*, seed: int = 0, data_dir: Path | None = None, download: bool = True,
-                       test_only: bool = False, attributes: str | None = None, skew: float = 0.05,
+                       test_only: bool = False, test_share: float = 0.3,
+                       attributes: str | None = None, skew: float = 0.05,
                        val_size: float = 0.1) -> AuditDataset:
     """Fashion-MNIST from ``data_dir/FashionMNIST/raw``."""
     return _mnist_like(torchvision.datasets.FashionMNIST, "fashion-mnist",
@@ -143,7 +151,8 @@ def load_fashion_mnist(*, seed: int = 0, data_dir: Path | None = None, download:
                        dict(source="Fashion-MNIST, torchvision layout", license="MIT",
                             citation="Xiao, Rasul & Vollgraf, Fashion-MNIST (arXiv:1708.07747, 2017)"),
                        seed=seed, data_dir=data_dir, download=download, test_only=test_only,
-                       attributes=attributes, skew=skew, val_size=val_size)
+                       test_share=test_share, attributes=attributes, skew=skew,
+                       val_size=val_size)
 
 
 def load_cifar10(*, seed: int = 0, data_dir: Path | None = None, download: bool = True,

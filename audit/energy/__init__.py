@@ -1,7 +1,7 @@
 """Energy and CO2 audit: what training, each audit and inference cost, measured with CodeCarbon.
 
 ``meter = EnergyMeter(country="FRA")``, then ``with meter.phase("training"): ...`` around each
-phase of a run and ``meter.result(predictions_per_day=10_000)`` for the `AuditResult`. Nothing
+phase of a run and ``energy_result(meter, predictions_per_day=10_000)`` for the `AuditResult`. Nothing
 else in nnaudit knows about CodeCarbon. Method and limits: docs/energy.md.
 """
 
@@ -9,9 +9,10 @@ from nnaudit.energy._equivalents import EQUIVALENTS, Equivalent, equivalents_tab
 from nnaudit.energy._grid import DEFAULT_COUNTRY, GridLocation, grid_location, known_countries
 from nnaudit.energy._meter import EnergyMeter, PhaseRecord
 from nnaudit.energy._report import energy_result, inference_projection
+from nnaudit.energy._schemas import TABLES
 
 __all__ = [
-    "DEFAULT_COUNTRY", "EQUIVALENTS", "EnergyMeter", "Equivalent", "GridLocation", "PhaseRecord",
+    "DEFAULT_COUNTRY", "EQUIVALENTS", "TABLES", "EnergyMeter", "Equivalent", "GridLocation", "PhaseRecord",
     "energy_result", "equivalents_table", "grid_location", "inference_projection",
     "known_countries",
 ]

@@ -161,12 +161,6 @@ class EnergyMeter:
                 self.phases.append(record)
                 self._active = None
 
-    def result(self, predictions_per_day: float = 10_000):
-        """The energy audit of the phases measured so far (see `nnaudit.energy._report`)."""
-        from nnaudit.energy._report import energy_result  # the report imports this module
-
-        return energy_result(self, predictions_per_day=predictions_per_day)
-
     # -- one tracker per phase ------------------------------------------------------------
 
     def _start_tracker(self, name: str, log: list[str]):

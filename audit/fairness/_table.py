@@ -304,6 +304,8 @@ def _per_class(data: Prepared, strata: Strata, groupings: list[Grouping],
         overall.insert(1, "group", "all")
         for position, attribute in enumerate(data.attributes, start=2):
             overall.insert(position, attribute, None)
+        overall.insert(overall.columns.get_loc("n") + 1, "share", 1.0)
+        overall.insert(overall.columns.get_loc("share") + 1, "small_group", False)
         parts = [overall] + [
             _group_rows(class_data, one_vs_rest, _grouping(data, one_vs_rest, g.attributes),
                         BINARY, min_group_size) for g in groupings]

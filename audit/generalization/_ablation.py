@@ -13,22 +13,22 @@ import torch
 
 from nnaudit.generalization._noise_sweep import final_accuracy, time_to_fit
 from nnaudit.generalization._protocol import ABLATION_ROWS
-from nnaudit.train_many import ManyResult, train_many
-from nnaudit.models import model_options as accepted_options
+from nnaudit.models import ModelFactory
+from nnaudit.train import ManyResult, train_many
 
 
-def with_dropout(model_name: str, model_options: dict, dropout: float) -> dict:
-    """``model_options`` with the ablation row's dropout rate, for architectures that take one.
+def with_dropout(factory: ModelFactory, dropout: float) -> ModelFactory:
+    """``factory`` building with the ablation row's dropout rate, for architectures that take one.
 
-    Models without a ``dropout`` option (perceptron, resnet18) get ``model_options`` unchanged:
-    `nnaudit.models.get_model` refuses options a model does not take.
+    Models without a ``dropout`` option (perceptron, resnet18, most users' factories) are built
+    unchanged: a factory refuses options its builder does not take.
     """
-    if "dropout" not in accepted_options(model_name):
-        return dict(model_options)
-    return {**model_options, "dropout": dropout}
+    if not factory.takes("dropout"):
+        return factory
+    return replace(factory, options={**factory.options, "dropout": dropout})
 
 
-def run_ablation(subsets, model_name, model_options, input_shape, num_classes, config, device,
+def run_ablation(subsets, factory: ModelFactory, config, device,
                  rows, labels: dict[str, torch.Tensor], budget: int, target: float, seed: int,
                  reuse: tuple[dict, ManyResult, dict[str, int]] | None = None) -> pd.DataFrame:
     """One row per (regularizer setting, label kind): train and test accuracy at the end.
@@ -45,9 +45,8 @@ def run_ablation(subsets, model_name, model_options, input_shape, num_classes, c
         if reuse is not None and reuse[0] == settings:
             result, index = reuse[1], reuse[2]
         else:
-            options = with_dropout(model_name, model_options, settings["dropout"])
             result = train_many(
-                model_name, options, input_shape, num_classes, subsets.x_train,
+                with_dropout(factory, settings["dropout"]), subsets.x_train,
                 torch.stack([labels[k] for k in kinds]),
                 config=replace(config, epochs=budget, augment=settings["augment"],
                                weight_decay=settings["weight_decay"]),

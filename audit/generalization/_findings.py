@@ -36,13 +36,16 @@ REGULARIZED_SLOWS = (
     "accuracy within the budget, against {plain_train_acc_pct} without: regularization slowed "
     "memorization in this budget.")
 LEAK = (
-    "A loss-threshold membership attack on the true-label model reaches an AUC of {auc} "
+    "A loss-threshold membership attack on the audited model reaches an AUC of {auc} "
     "(95 % interval {auc_low} to {auc_high}) and an advantage of {advantage_pct}, next to a "
     "train-test accuracy gap of {gap_pct}: the model's losses reveal who was in its training set.")
 NO_LEAK = (
-    "A loss-threshold membership attack on the true-label model reaches an AUC of {auc} "
+    "A loss-threshold membership attack on the audited model reaches an AUC of {auc} "
     "(95 % interval {auc_low} to {auc_high}), next to a train-test accuracy gap of {gap_pct}: "
     "no clear leak of training membership.")
+RANDOM_LABEL_LEAK = (
+    "On the model that memorized random labels, the same attack reaches an AUC of {auc} (95 % "
+    "interval {auc_low} to {auc_high}): a model that memorizes reveals its training set.")
 GROUP_LEAK = (
     "Membership leaks most for {attribute} = {group}: attack AUC {auc} (95 % interval "
     "{auc_low} to {auc_high}) against {overall_auc} overall.")
@@ -121,19 +124,23 @@ def membership_findings(table: pd.DataFrame) -> list[Finding]:
         return {"auc": row.auc, "auc_low": row.auc_low, "auc_high": row.auc_high}
 
     findings = []
-    overall = table[(table.model == "true labels") & (table.attribute == "all")].iloc[0]
+    overall = table[(table.model == "audited model") & (table.attribute == "all")].iloc[0]
     leaks = overall.auc_low > 0.5
     findings.append(Finding(LEAK if leaks else NO_LEAK,
                             {**params(overall), "gap_pct": overall.train_test_gap,
                              **({"advantage_pct": overall.advantage} if leaks else {})},
                             "warning" if leaks else "info"))
-    groups = table[(table.model == "true labels") & (table.attribute != "all")]
+    groups = table[(table.model == "audited model") & (table.attribute != "all")]
     if leaks and not groups.empty:
         top = groups.loc[groups.auc.idxmax()]
         if top.auc_low > overall.auc:
             findings.append(Finding(GROUP_LEAK, {"attribute": top.attribute, "group": top.group,
                                                  **params(top), "overall_auc": overall.auc},
                                     "warning"))
+    random = table[(table.model == "random labels") & (table.attribute == "all")]
+    if not random.empty:
+        findings.append(Finding(RANDOM_LABEL_LEAK, params(random.iloc[0]),
+                                "warning" if random.iloc[0].auc_low > 0.5 else "info"))
     control = table[(table.model == "control") & (table.attribute == "all")].iloc[0]
     unbiased = control.auc_low <= 0.5 <= control.auc_high
     findings.append(Finding(CONTROL_OK if unbiased else CONTROL_BIASED, params(control),

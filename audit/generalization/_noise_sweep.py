@@ -11,7 +11,7 @@ from dataclasses import replace
 import pandas as pd
 import torch
 
-from nnaudit.train_many import ManyResult, train_many
+from nnaudit.train import ManyResult, train_many
 
 
 def corrupt_labels(y: torch.Tensor, fraction: float, num_classes: int,
@@ -32,12 +32,12 @@ def noisy_label_sets(y: torch.Tensor, fractions, num_classes: int, seed: int) ->
                         for i, f in enumerate(fractions)])
 
 
-def run_noise_sweep(subsets, model_name, model_options, input_shape, num_classes, config,
-                    device, fractions, budget: int, target: float, seed: int):
+def run_noise_sweep(subsets, factory, num_classes: int, config, device, fractions, budget: int,
+                    target: float, seed: int):
     """Train one model per corruption rate together; returns (ManyResult, labels, table)."""
     labels = noisy_label_sets(subsets.y_train, fractions, num_classes, seed)
-    result = train_many(model_name, model_options, input_shape, num_classes, subsets.x_train,
-                        labels, config=replace(config, epochs=budget), device=device,
+    result = train_many(factory, subsets.x_train, labels, config=replace(config, epochs=budget),
+                        device=device,
                         x_test=subsets.x_test, y_test=subsets.y_test,
                         seeds=[seed] * len(fractions), stop_at_train_acc=target)
     rows = []

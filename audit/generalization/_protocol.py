@@ -1,7 +1,8 @@
 """What the default and the full protocol run: sizes, budgets, rows, seeds.
 
 The default protocol is bounded for ``nnaudit run`` on two CPU cores (about a minute on
-shades-mnist); the full protocol is the complete one, meant for a GPU.
+shades-mnist, every generalization audit together); the full protocol is the complete one,
+meant for a GPU.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Protocol:
     seed_epochs: int | None       # None: the configured epochs
     gradient_steps: int
     compare_activations: bool     # the course's sigmoid-versus-ReLU MLP comparison
+    n_members: int | None         # members and non-members attacked; None: as many as possible
     n_boot: int
 
     def to_dict(self) -> dict:
@@ -49,8 +51,11 @@ class Protocol:
         return out
 
 
-def make_protocol(name: str, device: torch.device) -> Protocol:
-    """The named protocol; the default one runs fewer seeds on a CPU than on a GPU."""
+def make_protocol(name: "str | Protocol", device: torch.device) -> Protocol:
+    """The named protocol (a `Protocol` is returned as is); the default one runs fewer seeds on
+    a CPU than on a GPU."""
+    if isinstance(name, Protocol):
+        return name
     if name == "default":
         return Protocol(
             name="default", n_train=500, epoch_budget=50, batch_size=32, lr_scale=3.0,
@@ -58,12 +63,13 @@ def make_protocol(name: str, device: torch.device) -> Protocol:
             noise_fractions=(0.0, 0.5, 1.0), random_pixels=False,
             ablation_rows=("none", "weight decay"), n_seeds=3 if device.type == "cpu" else 5,
             seed_train_size=500, seed_epochs=None, gradient_steps=100,
-            compare_activations=False, n_boot=200)
+            compare_activations=False, n_members=1000, n_boot=200)
     if name == "full":
         return Protocol(
             name="full", n_train=20000, epoch_budget=200, batch_size=None, lr_scale=3.0,
             target_train_acc=0.99,
             noise_fractions=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), random_pixels=True,
             ablation_rows=tuple(ABLATION_ROWS), n_seeds=5, seed_train_size=None,
-            seed_epochs=None, gradient_steps=300, compare_activations=True, n_boot=1000)
+            seed_epochs=None, gradient_steps=300, compare_activations=True, n_members=None,
+            n_boot=1000)
     raise UserInputError(f"generalization protocol must be 'default' or 'full', not {name!r}.")

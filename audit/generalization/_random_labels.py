@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 
 from nnaudit.generalization._noise_sweep import final_accuracy, time_to_fit
-from nnaudit.train_many import ManyResult, train_many
+from nnaudit.train import ManyResult, train_many
 
 
 def random_pixels(x: torch.Tensor, seed: int) -> torch.Tensor:
@@ -23,10 +23,9 @@ def random_pixels(x: torch.Tensor, seed: int) -> torch.Tensor:
     return noise * x.std() + x.mean()
 
 
-def train_on_random_pixels(subsets, model_name, model_options, input_shape, num_classes, config,
-                           device, budget: int, target: float, seed: int) -> ManyResult:
-    return train_many(model_name, model_options, input_shape, num_classes,
-                      random_pixels(subsets.x_train, seed), subsets.y_train,
+def train_on_random_pixels(subsets, factory, config, device, budget: int, target: float,
+                           seed: int) -> ManyResult:
+    return train_many(factory, random_pixels(subsets.x_train, seed), subsets.y_train,
                       config=replace(config, epochs=budget), device=device,
                       x_test=subsets.x_test, y_test=subsets.y_test, seeds=[seed],
                       stop_at_train_acc=target)

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nnaudit.train_many import train_many
+from nnaudit.train import train_many
 
 
-def run_seed_stability(x_train, y_train, subsets, group_columns: list[str], model_name,
-                       model_options, input_shape, num_classes, config, device,
-                       seeds: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def run_seed_stability(x_train, y_train, subsets, group_columns: list[str], factory, config,
+                       device, seeds: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Returns (per-seed accuracy, per-seed subgroup errors, per-subgroup summary).
 
     The summary has, for each attribute and group, the mean, spread and range of the error
     rate over seeds and in how many seeds the group was that attribute's worst.
     """
-    result = train_many(model_name, model_options, input_shape, num_classes, x_train,
-                        y_train.expand(len(seeds), -1), config=config, device=device,
+    result = train_many(factory, x_train, y_train.expand(len(seeds), -1), config=config, device=device,
                         seeds=seeds, track_train_acc=False)
     predicted = result.predict_proba(subsets.x_test).argmax(-1)
     runs, groups = [], []
@@ -32,9 +30,15 @@ def run_seed_stability(x_train, y_train, subsets, group_columns: list[str], mode
             for group, error in errors.mean().items():
                 groups.append({"seed": seed, "attribute": column, "group": str(group),
                                "n": int(errors.size()[group]), "error": float(error)})
-    runs, groups = pd.DataFrame(runs), pd.DataFrame(groups)
-    if groups.empty:
-        return runs, groups, pd.DataFrame()
+    runs = pd.DataFrame(runs)
+    groups = pd.DataFrame(groups, columns=["seed", "attribute", "group", "n", "error"]).astype(
+        {"seed": "int64", "n": "int64", "error": "float64"})
+    if groups.empty:  # a dataset without sensitive attributes
+        return runs, groups, pd.DataFrame(
+            {"attribute": pd.Series(dtype=object), "group": pd.Series(dtype=object),
+             **{c: pd.Series(dtype="float64") for c in ("mean_error", "std_error", "min_error",
+                                                        "max_error")},
+             "times_worst": pd.Series(dtype="int64")})
     worst = groups.loc[groups.groupby(["seed", "attribute"]).error.idxmax()]
     times_worst = worst.groupby(["attribute", "group"]).size()
     summary = (groups.groupby(["attribute", "group"]).error

@@ -15,6 +15,7 @@ _PUBLIC = {
     "AttributionMethod": "nnaudit.saliency._methods",
     "Budget": "nnaudit.saliency._methods",
     "SIMILARITY_THRESHOLD": "nnaudit.saliency._sanity",
+    "TABLES": "nnaudit.saliency._schemas",
 }
 
 __all__ = sorted(_PUBLIC)

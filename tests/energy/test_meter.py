@@ -7,7 +7,7 @@ from importlib.resources import files
 
 import pytest
 
-from nnaudit.energy import EnergyMeter
+from nnaudit.energy import EnergyMeter, energy_result
 from nnaudit.errors import UserInputError
 
 
@@ -35,7 +35,7 @@ def measured_run():
         busy(0.2)
     with meter.phase("inference", items=5000):
         busy(0.3)
-    return meter, meter.result(predictions_per_day=10_000)
+    return meter, energy_result(meter, predictions_per_day=10_000)
 
 
 def test_every_phase_has_a_row_and_a_total(measured_run):
@@ -73,7 +73,7 @@ def test_the_configured_country_sets_the_intensity():
     meter = EnergyMeter(country="deu", interval_s=0.5)
     with meter.phase("training"):
         busy(0.2)
-    row = meter.result().tables["phases"].iloc[0]
+    row = energy_result(meter).tables["phases"].iloc[0]
     assert row["kg_co2eq"] == pytest.approx(row["energy_kwh"] * codecarbon_intensity("DEU") / 1000,
                                             rel=1e-6)
     assert meter.location.country == "DEU"
@@ -114,7 +114,7 @@ def test_measurement_writes_no_file_and_prints_nothing(tmp_path, monkeypatch, ca
     meter = EnergyMeter(country="FRA", interval_s=0.2)
     with meter.phase("training"):
         busy(0.3)
-    meter.result()
+    energy_result(meter)
     out, err = capfd.readouterr()
     assert out == "" and err == ""
     assert list(tmp_path.iterdir()) == []
@@ -187,7 +187,7 @@ def test_failing_tracker_leaves_the_work_done_and_the_gap_explained(monkeypatch,
     with meter.phase("inference", items=100):
         done.append(busy(0.05))
     assert len(done) == 2 and all(rounds > 0 for rounds in done)
-    result = meter.result()
+    result = energy_result(meter)
     phases = result.tables["phases"]
     assert list(phases["phase"]) == ["training", "inference", "total"]
     assert (phases["status"] == ["failed", "failed", "incomplete"]).all()

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from nnaudit.energy import (EQUIVALENTS, EnergyMeter, PhaseRecord, equivalents_table,
-                          inference_projection)
+from nnaudit.energy import (EQUIVALENTS, EnergyMeter, PhaseRecord, energy_result,
+                            equivalents_table, inference_projection)
 from nnaudit.errors import UserInputError
 
 
@@ -41,7 +41,7 @@ def test_projection_on_fixed_numbers():
 def test_inference_table_and_findings_on_fixed_numbers(meter_with):
     meter = meter_with([record("training", 2.0, 0.9, 0.1),          # 3 kWh
                         record("inference", 0.1, 0.08, 0.02, items=4000)])  # 0.2 kWh
-    result = meter.result(predictions_per_day=10_000)
+    result = energy_result(meter, predictions_per_day=10_000)
     row = result.tables["inference"].iloc[0]
     assert row["kwh_per_1000"] == pytest.approx(0.05)
     assert row["kg_co2eq_per_1000"] == pytest.approx(0.05 * 0.056)
@@ -58,7 +58,7 @@ def test_inference_table_and_findings_on_fixed_numbers(meter_with):
 
 def test_processor_counters_make_the_run_measured_even_with_modelled_ram(meter_with):
     meter = meter_with([record("training", 2.0, 0.9, 0.1), record("audit:fairness", 0.5, 0, 0.5)])
-    result = meter.result()
+    result = energy_result(meter)
     phases = result.tables["phases"]
     assert list(phases["label"][:2]) == ["partly measured", "partly measured"]
     assert result.summary["measured"] is True
@@ -71,7 +71,7 @@ def test_estimated_processor_makes_the_run_estimated_and_warns(meter_with):
     meter = meter_with([record("training", 2.0, 0.0, 0.1, cpu_label="estimated",
                                gpu_label="absent")])
     meter.phases[0].gpu_kwh = 0.0
-    result = meter.result()
+    result = energy_result(meter)
     assert result.summary["measured"] is False
     assert result.tables["phases"]["label"].iloc[0] == "estimated"
     warning = [f for f in result.findings if f.severity == "warning"][0]
@@ -81,7 +81,7 @@ def test_estimated_processor_makes_the_run_estimated_and_warns(meter_with):
 def test_total_row_sums_the_phases(meter_with):
     meter = meter_with([record("training", 1.0, 2.0, 0.5), record("inference", 0.25, 0.0, 0.25,
                                                                   items=10)])
-    total = meter.result().tables["phases"].set_index("phase").loc["total"]
+    total = energy_result(meter).tables["phases"].set_index("phase").loc["total"]
     assert total["energy_kwh"] == pytest.approx(4.0)
     components = (total["cpu_kwh"], total["gpu_kwh"], total["ram_kwh"])
     assert components == pytest.approx((1.25, 2.0, 0.75))
@@ -91,7 +91,7 @@ def test_total_row_sums_the_phases(meter_with):
 
 def test_predictions_per_day_must_be_positive(meter_with):
     with pytest.raises(UserInputError, match="-5"):
-        meter_with([]).result(predictions_per_day=-5)
+        energy_result(meter_with([]), predictions_per_day=-5)
 
 
 def test_equivalents_on_fixed_numbers():
@@ -111,8 +111,8 @@ def test_every_equivalent_is_sourced():
 
 
 def test_findings_use_plain_placeholders(meter_with):
-    result = meter_with([record("training", 1.0, 0.0, 0.1),
-                         record("inference", 0.1, 0.0, 0.0, items=100)]).result()
+    result = energy_result(meter_with([record("training", 1.0, 0.0, 0.1),
+                                       record("inference", 0.1, 0.0, 0.0, items=100)]))
     for finding in result.findings:
         assert ":" not in "".join(part.split("}")[0] for part in finding.template.split("{")[1:])
         assert finding.text  # every placeholder has a param
@@ -122,7 +122,7 @@ def test_findings_use_plain_placeholders(meter_with):
 
 
 def test_figure_stacks_components_per_phase(meter_with):
-    result = meter_with([record("training", 1.0, 2.0, 0.5)]).result()
+    result = energy_result(meter_with([record("training", 1.0, 2.0, 0.5)]))
     axes = result.figures["energy_by_phase"].axes[0]
     heights = sorted(patch.get_height() for patch in axes.patches)
     assert heights == pytest.approx([500.0, 1000.0, 2000.0])  # Wh
@@ -136,7 +136,7 @@ def test_result_round_trips_through_the_run_directory(meter_with, tmp_path):
     meter = meter_with([record("training", 1.0, 2.0, 0.5), failed,
                         record("inference", 0.25, 0.0, 0.25, items=10)])
     writer = RunWriter.create(tmp_path, "energy", {})
-    writer.write_audit(meter.result())
+    writer.write_audit(energy_result(meter))
     writer.finish({"kind": "trained"})
     run = Run.open(writer.path)
     phases = run.table("energy", "phases")

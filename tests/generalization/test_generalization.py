@@ -11,6 +11,7 @@ from nnaudit.generalization._gradients import gradient_health, gradient_norms
 from nnaudit.generalization._membership import example_losses, loss_threshold_attack
 from nnaudit.generalization._noise_sweep import corrupt_labels, run_noise_sweep
 from nnaudit.generalization._subsets import draw_subsets
+from nnaudit.models import factory
 from nnaudit.train import TrainConfig
 
 CHANCE = 0.1
@@ -79,7 +80,7 @@ def test_deep_sigmoid_mlp_vanishes_and_relu_does_not(shades):
     x, y = shades.train.x[:512], shades.train.y[:512]
     config = TrainConfig(batch_size=64)
     status = {act: gradient_health(gradient_norms(
-        "mlp", {"widths": (128,) * 8, "activation": act}, shades.input_shape, 10, x, y, config,
+        factory("mlp", shades.input_shape, 10, widths=(128,) * 8, activation=act), x, y, config,
         "cpu", steps=20, seed=0)).set_index("depth").status for act in ("sigmoid", "relu")}
     assert status["sigmoid"][1] == "vanishing"
     assert (status["relu"] == "healthy").all()
@@ -89,7 +90,7 @@ def test_deep_sigmoid_mlp_vanishes_and_relu_does_not(shades):
 def sweep(shades):
     data = draw_subsets(shades, 500, seed=0)
     result, labels, table = run_noise_sweep(
-        data, "mlp", {}, shades.input_shape, 10, TrainConfig(batch_size=32), "cpu",
+        data, factory("mlp", shades.input_shape, 10), 10, TrainConfig(batch_size=32), "cpu",
         (0.0, 0.5, 1.0), budget=60, target=0.99, seed=0)
     return data, result, labels, table.set_index("fraction")
 
@@ -131,19 +132,43 @@ def test_attack_finds_random_label_members_and_control_finds_nothing(sweep):
 
 
 @pytest.mark.slow
-def test_default_audit_runs_and_is_reproducible_on_cpu(shades):
-    from nnaudit.generalization import generalization_audit
+def test_default_audits_run_and_are_reproducible_on_cpu(shades):
+    from nnaudit.generalization import memorization_audit, seed_stability_audit
 
-    runs = [generalization_audit(shades, "mlp", {"widths": (128,)}, TrainConfig(epochs=3),
-                                 "cpu", seed=1) for _ in range(2)]
-    first, second = runs
-    assert first.name == "generalization" and first.protocol["name"] == "default"
-    assert set(first.summary) >= {"random_label_train_acc", "random_label_test_acc",
-                                  "true_label_test_acc", "slowdown", "mia_auc"}
-    for name, table in first.tables.items():
-        pd.testing.assert_frame_equal(table.drop(columns=["seconds", "seconds_to_target"],
-                                                 errors="ignore"),
-                                      second.tables[name].drop(columns=["seconds",
-                                                                        "seconds_to_target"],
-                                                               errors="ignore"))
-    assert [f.text for f in first.findings] == [f.text for f in second.findings]
+    make = factory("mlp", shades.input_shape, 10, widths=(128,))
+    for audit in (memorization_audit, seed_stability_audit):
+        first, second = (audit(shades, make, TrainConfig(epochs=3), "cpu", seed=1)
+                         for _ in range(2))
+        assert first.protocol["name"] == "default"
+        for name, table in first.tables.items():
+            timing = ["seconds", "seconds_to_target"]
+            pd.testing.assert_frame_equal(table.drop(columns=timing, errors="ignore"),
+                                          second.tables[name].drop(columns=timing,
+                                                                   errors="ignore"))
+        assert [f.text for f in first.findings] == [f.text for f in second.findings]
+    assert set(first.summary) >= {"seed_test_acc_mean", "seed_test_acc_std"}
+
+
+def test_membership_attack_on_a_model_that_saw_its_members(shades):
+    """A model fitted hard to 200 training digits leaks them; the control attack does not."""
+    from nnaudit.data.dataset import AuditDataset, Split
+    from nnaudit.generalization import membership_audit
+    from nnaudit.generalization._protocol import make_protocol
+    from nnaudit.models import get_model
+    from nnaudit.train import train_model
+    from dataclasses import replace
+
+    rows = slice(0, 200)
+    train = Split(shades.train.x[rows], shades.train.y[rows], shades.train.groups.iloc[rows])
+    dataset = AuditDataset("small", train, shades.val, shades.test, shades.classes,
+                           shades.sensitive, {})
+    torch.manual_seed(0)
+    model = train_model(get_model("mlp", shades.input_shape, 10), train, None,
+                        TrainConfig(epochs=40, batch_size=20, schedule="none"), "cpu").model
+    plan = replace(make_protocol("default", torch.device("cpu")), n_members=200, n_boot=100)
+    result = membership_audit(model, dataset, "cpu", protocol=plan)
+    table = result.tables["membership"].set_index(["model", "attribute"])
+    assert table.loc[("audited model", "all"), "auc_low"] > 0.6
+    control = table.loc[("control", "all")]
+    assert control.auc_low < 0.5 < control.auc_high
+    assert result.summary["train_test_gap"] > 0.1

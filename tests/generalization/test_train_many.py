@@ -8,10 +8,14 @@ import torch
 
 from nnaudit.data.dataset import Split
 from nnaudit.train import TrainConfig, train_model
-from nnaudit.train_many import train_many
-from nnaudit.models import get_model
+from nnaudit.train import train_many
+from nnaudit.models import factory, get_model
 
 SMALL_MLP = {"widths": (64,)}
+
+
+def mlp(shape=(1, 8, 8), classes=4, **options):
+    return factory("mlp", shape, classes, **{**SMALL_MLP, **options})
 
 
 def _toy(n=300, seed=0):
@@ -26,8 +30,7 @@ def test_one_model_matches_train_model():
     reference = get_model("mlp", (1, 8, 8), 4, **SMALL_MLP)
     plain = train_model(reference, Split(x, y, pd.DataFrame(index=range(len(y)))), None,
                         config, "cpu")
-    stacked = train_many("mlp", SMALL_MLP, (1, 8, 8), 4, x, y, config=config, device="cpu",
-                         seeds=[3])
+    stacked = train_many(mlp(), x, y, config=config, device="cpu", seeds=[3])
     for name, value in reference.state_dict().items():
         torch.testing.assert_close(stacked.model(0).state_dict()[name], value,
                                    atol=1e-4, rtol=1e-4)
@@ -39,10 +42,9 @@ def test_model_k_of_a_stack_is_the_model_trained_alone():
     x, y = _toy()
     other = torch.roll(y, 1)
     config = TrainConfig(epochs=2, batch_size=50)
-    stack = train_many("mlp", SMALL_MLP, (1, 8, 8), 4, x, torch.stack([y, other]),
-                       config=config, device="cpu", seeds=[5, 6])
-    alone = train_many("mlp", SMALL_MLP, (1, 8, 8), 4, x, other, config=config, device="cpu",
-                       seeds=[6])
+    stack = train_many(mlp(), x, torch.stack([y, other]), config=config, device="cpu",
+                       seeds=[5, 6])
+    alone = train_many(mlp(), x, other, config=config, device="cpu", seeds=[6])
     torch.testing.assert_close(stack.predict_proba(x)[1], alone.predict_proba(x)[0],
                                atol=1e-4, rtol=1e-4)
     # Asking for some models of the stack gives exactly their rows of the whole stack.
@@ -52,8 +54,8 @@ def test_model_k_of_a_stack_is_the_model_trained_alone():
 def test_same_seed_gives_identical_results_on_cpu():
     x, y = _toy()
     config = TrainConfig(epochs=2, batch_size=50)
-    runs = [train_many("mlp", {**SMALL_MLP, "dropout": 0.3}, (1, 8, 8), 4, x,
-                       torch.stack([y, y.flip(0)]), config=config, device="cpu", seeds=[1, 2])
+    runs = [train_many(mlp(dropout=0.3), x, torch.stack([y, y.flip(0)]), config=config,
+                       device="cpu", seeds=[1, 2])
             for _ in range(2)]
     pd.testing.assert_frame_equal(runs[0].history.drop(columns="seconds"),
                                   runs[1].history.drop(columns="seconds"))
@@ -66,7 +68,7 @@ def test_models_with_different_labels_learn_different_things(shades):
     rows = torch.randperm(len(shades.train), generator=torch.Generator().manual_seed(0))[:500]
     x, y = shades.train.x[rows], shades.train.y[rows]
     shuffled = y[torch.randperm(len(y), generator=torch.Generator().manual_seed(1))]
-    result = train_many("mlp", {}, shades.input_shape, 10, x,
+    result = train_many(factory("mlp", shades.input_shape, 10), x,
                         torch.stack([y, shuffled]), config=TrainConfig(epochs=60, batch_size=32),
                         device="cpu", x_test=shades.test.x, y_test=shades.test.y)
     last = result.history[result.history.epoch == result.epochs_run].set_index("model")
@@ -87,7 +89,7 @@ def test_models_with_different_labels_learn_different_things(shades):
 
 def test_stop_at_train_acc_stops_before_the_budget():
     x, y = _toy()
-    result = train_many("mlp", {"widths": (256,)}, (1, 8, 8), 4, x, y,
+    result = train_many(mlp(widths=(256,)), x, y,
                         config=TrainConfig(epochs=200, batch_size=50, lr=3e-3), device="cpu",
                         stop_at_train_acc=0.9)
     assert result.epochs_run < 200
@@ -97,5 +99,5 @@ def test_stop_at_train_acc_stops_before_the_budget():
 def test_batch_norm_is_refused():
     x, y = _toy()
     with pytest.raises(ValueError, match="BatchNorm"):
-        train_many("mlp", {"batch_norm": True}, (1, 8, 8), 4, x, y,
+        train_many(mlp(batch_norm=True), x, y,
                    config=TrainConfig(epochs=1), device="cpu")

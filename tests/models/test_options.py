@@ -4,7 +4,7 @@ import pytest
 
 from nnaudit.errors import UserInputError
 from nnaudit.generalization._ablation import with_dropout
-from nnaudit.models import get_model, list_models, model_options
+from nnaudit.models import ModelFactory, factory, get_model, list_models, model_options
 
 
 def test_a_misspelled_option_is_refused_by_name():
@@ -38,12 +38,18 @@ def test_valid_options_still_build():
 
 
 def test_the_ablation_gives_dropout_only_to_models_that_take_it():
-    assert with_dropout("mlp", {"widths": (8,)}, 0.5) == {"widths": (8,), "dropout": 0.5}
-    assert with_dropout("lenet5", {"dropout": 0.1}, 0.5) == {"dropout": 0.5}
-    for name in ("perceptron", "resnet18"):
-        assert with_dropout(name, {}, 0.5) == {}
-    # and what it gives builds
-    get_model("perceptron", (4,), 2, **with_dropout("perceptron", {}, 0.5))
-    options = {"widths": (8,)}
-    with_dropout("mlp", options, 0.5)
-    assert options == {"widths": (8,)}  # the caller's dict is not changed
+    def build(**options):  # a user's factory without a dropout option
+        return get_model("perceptron", (4,), 2)
+
+    mlp = factory("mlp", (6,), 2, widths=(8,))
+    assert with_dropout(mlp, 0.5).options == {"widths": (8,), "dropout": 0.5}
+    assert with_dropout(factory("lenet5", (1, 28, 28), 10, dropout=0.1), 0.5).options == {
+        "dropout": 0.5}
+    for name, shape in (("perceptron", (4,)), ("resnet18", (1, 32, 32))):
+        plain = factory(name, shape, 2)
+        assert with_dropout(plain, 0.5) is plain
+        with_dropout(plain, 0.5)()  # and what it gives builds
+    users = ModelFactory("mine", build)
+    assert with_dropout(users, 0.5) is users
+    assert mlp.options == {"widths": (8,)}  # the original factory is not changed
+    assert any(type(m).__name__ == "Dropout" for m in with_dropout(mlp, 0.5)().modules())

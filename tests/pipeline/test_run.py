@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from nnaudit.pipeline import run_pipeline
+from nnaudit.pipeline import RunInterrupted, run_pipeline
 from nnaudit.store import Run, list_runs
 
 from tests.conftest import small_config
@@ -23,7 +23,8 @@ def test_default_run_from_the_command_line(tmp_path):
     [run] = list_runs(tmp_path)
     assert run.status == "complete"
     assert "test accuracy" in proc.stdout and str(run.path) in proc.stdout
-    for audit in ("fairness", "generalization", "saliency", "energy"):
+    for audit in ("fairness", "memorization", "membership", "seed_stability", "gradient_health",
+                  "saliency", "energy"):
         assert run.audits[audit]["status"] == "complete", run.audits[audit]
     assert (run.path / "report.html").exists() and (run.path / "model.pt").exists()
 
@@ -40,7 +41,7 @@ def test_default_run_from_the_command_line(tmp_path):
 
     # Zhang et al.'s result in the default budget: the same LeNet-5 fits random labels to the
     # target, later than true labels, and they teach it nothing about the test set.
-    memorization = run.table("generalization", "random_labels").set_index("condition")
+    memorization = run.table("memorization", "random_labels").set_index("condition")
     assert memorization.reached_target.all(), memorization
     assert (memorization.epochs_to_target["random labels"]
             > memorization.epochs_to_target["true labels"])
@@ -66,9 +67,10 @@ def test_resume_after_interrupt_matches_an_uninterrupted_run(tmp_path):
         if stats["epoch"] == 2:
             raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(RunInterrupted) as raised:
         run_pipeline(config, on_epoch=interrupt_after_two)
     [interrupted] = list_runs(tmp_path)
+    assert raised.value.path == interrupted.path and raised.value.resumable
     assert interrupted.status == "incomplete" and (interrupted.path / "checkpoint.pt").exists()
 
     resumed = Run.open(run_pipeline(config, resume_dir=interrupted.path))
@@ -99,14 +101,14 @@ def test_tiny_run_is_a_complete_result(tiny_run):
 
 
 def test_saliency_checks_maps_against_the_random_label_model(tiny_run):
-    """The generalization audit's random-label model is saved and feeds Adebayo et al.'s
+    """The memorization audit's random-label model is saved and feeds Adebayo et al.'s
     data-randomization test in the saliency audit."""
     import torch
 
     from nnaudit.models import get_model
 
     run = Run.open(tiny_run)
-    weights = torch.load(run.file(run.audits["generalization"]["models"]["random_labels"]),
+    weights = torch.load(run.file(run.audits["memorization"]["models"]["random_labels"]),
                          weights_only=True)
     get_model("lenet5", (1, 28, 28), 10).load_state_dict(weights)
     assert run.audits["saliency"]["protocol"]["sanity"]["data_randomization"] is True

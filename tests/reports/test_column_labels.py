@@ -101,7 +101,7 @@ def test_fairness_tables_of_the_blackbox_command_are_translated(tmp_path, column
 # ---- energy --------------------------------------------------------------------------------
 
 def test_energy_tables_are_translated():
-    from nnaudit.energy import EnergyMeter, PhaseRecord
+    from nnaudit.energy import EnergyMeter, PhaseRecord, energy_result
 
     def record(phase, kwh, items=None):
         return PhaseRecord(phase=phase, status="ok", reason="", duration_s=10.0, items=items,
@@ -114,19 +114,21 @@ def test_energy_tables_are_translated():
     meter = EnergyMeter(country="FRA", enabled=False)
     meter.phases = [record("training", 2.0), record("inference", 0.1, items=1000),
                     record("audit:fairness", 0.5)]
-    result = meter.result(predictions_per_day=10_000)
+    result = energy_result(meter, predictions_per_day=10_000)
     assert set(result.tables) == {"phases", "inference", "equivalents"}
     assert untranslated(result.tables) == []
 
 
 # ---- generalization and saliency: real audits on tiny untrained models ----------------------
 
-def test_generalization_tables_are_translated(monkeypatch):
+def test_generalization_tables_are_translated():
     torch = pytest.importorskip("torch")
-    import nnaudit.generalization as generalization
+    from nnaudit.config import TrainConfig
     from nnaudit.data.dataset import AuditDataset, Split
+    from nnaudit.generalization import (gradient_health_audit, membership_audit,
+                                        memorization_audit, seed_stability_audit)
     from nnaudit.generalization._protocol import ABLATION_ROWS, Protocol
-    from nnaudit.train import TrainConfig
+    from nnaudit.models import factory, get_model
 
     generator = torch.Generator().manual_seed(0)
 
@@ -140,16 +142,22 @@ def test_generalization_tables_are_translated(monkeypatch):
     tiny = Protocol(name="tiny", n_train=20, epoch_budget=2, batch_size=10, lr_scale=1.0,
                     target_train_acc=0.99, noise_fractions=(0.0, 1.0), random_pixels=True,
                     ablation_rows=tuple(ABLATION_ROWS), n_seeds=2, seed_train_size=20,
-                    seed_epochs=1, gradient_steps=2, compare_activations=True, n_boot=5)
-    monkeypatch.setattr(generalization, "make_protocol", lambda name, device: tiny)
-    monkeypatch.setattr(generalization, "DEEP_MLP_WIDTHS", (8, 8))
+                    seed_epochs=1, gradient_steps=2, compare_activations=True, n_members=20,
+                    n_boot=5)
     dataset = AuditDataset("tiny", split(40), split(10), split(20), ["no", "yes"], ["sex"], {})
-    result = generalization.generalization_audit(
-        dataset, "mlp", {}, TrainConfig(epochs=1, batch_size=10), "cpu")
+    make = factory("mlp", (4,), 2, widths=(8,))
+    config = TrainConfig(epochs=1, batch_size=10)
+    memorization = memorization_audit(dataset, make, config, "cpu", protocol=tiny)
+    results = [memorization,
+               membership_audit(get_model("mlp", (4,), 2), dataset, "cpu", protocol=tiny,
+                                memorization=memorization),
+               seed_stability_audit(dataset, make, config, "cpu", protocol=tiny),
+               gradient_health_audit(dataset, make, config, "cpu", protocol=tiny)]
+    tables = {name: df for result in results for name, df in result.tables.items()}
     assert {"random_labels", "learning_curves", "noise_sweep", "regularizer_ablation",
             "membership", "seed_runs", "seed_groups", "seed_summary", "gradient_norms",
-            "gradient_health", "gradient_activations"} <= set(result.tables)
-    assert untranslated(result.tables) == []
+            "gradient_health", "gradient_activations"} <= set(tables)
+    assert untranslated(tables) == []
 
 
 def _dataset(x, y, classes, groups, **card):

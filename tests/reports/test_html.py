@@ -13,7 +13,7 @@ from nnaudit.store import Run
 from nnaudit.reports import render_report
 from nnaudit.reports.i18n import format_finding, format_number
 
-SCRIPT = "<script>alert(1)</script>"  # a subgroup name in the conftest runs
+from real_results import SCRIPT_GROUP as SCRIPT  # a subgroup name in the conftest runs
 
 
 @pytest.fixture(scope="module")
@@ -35,22 +35,38 @@ def text_of(html: str) -> str:
     return re.sub(r"[ \t\r\n]+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
-def test_key_numbers_of_every_audit_are_shown(full_html):
+def _cell(row, column, lang="en"):
+    """A table cell as the report writes it: value [low, high]."""
+    return "{} [{}, {}]".format(*(format_number(row[c], lang)
+                                  for c in (column, f"{column}_low", f"{column}_high")))
+
+
+def _worst(run):
+    summary = Run.open(run).audits["fairness"]["summary"]
+    by_group = Run.open(run).table("fairness", "by_group")
+    return summary, by_group[by_group["group"] == summary["worst_group"]].iloc[0]
+
+
+def test_key_numbers_of_every_audit_are_shown(full_run, full_html):
     text = text_of(full_html)
-    assert "Test accuracy 85.3%" in text
+    run = Run.open(full_run)
+    summary, worst = _worst(full_run)
+    assert summary["worst_group"].startswith("female")   # the injected disparity was found
+    assert "Test accuracy 85%" in text
     assert "Epochs trained 3 Training time (s) 30" in text   # from history.parquet
-    assert "0.21 [0.18, 0.25]" in text                   # value [95 % interval] from by_group
-    assert "Worst group error 21%" in text               # summary fraction as a percentage
-    assert "Mia auc 0.61" in text
-    assert "GuidedBackprop fails the randomization sanity check." in text
-    assert "Training used 0.012 kWh." in text           # two significant digits, not 0.01
-    assert "3,000" in text                               # grouped integers
+    assert _cell(worst, "error_rate") in text            # value [95 % interval] from by_group
+    assert f"Worst group error {format_number(summary['worst_group_error'], 'en', 'percent')}" in text
+    assert f"Mia auc {format_number(run.audits['membership']['summary']['mia_auc'], 'en')}" in text
+    for audit in ("fairness", "memorization", "saliency", "energy"):
+        assert format_finding(run.findings(audit)[0], "en") in text, audit
+    assert "1,500" in text                               # grouped integers (fairness rows)
 
 
-def test_findings_come_before_tables_and_figures_in_each_audit(full_html):
+def test_findings_come_before_tables_and_figures_in_each_audit(full_run, full_html):
     section = full_html[full_html.index('id="audit-fairness"'):
-                        full_html.index('id="audit-generalization"')]
-    assert section.index("is 4.2 times that of male") < section.index("<table")
+                        full_html.index('id="audit-memorization"')]
+    first = format_finding(Run.open(full_run).findings("fairness")[0], "en")
+    assert section.index(first.split(" (")[0]) < section.index("<table")
     assert section.index("<table") < section.index("<img")
 
 
@@ -62,17 +78,19 @@ def test_a_subgroup_named_script_is_shown_as_text(full_html):
 
 def test_small_groups_are_flagged_and_nan_is_undefined(full_html):
     flagged = re.findall(r'<tr class="flagged">(.*?)</tr>', full_html, re.S)
-    assert len(flagged) == 1 and "&lt;script&gt;" in flagged[0]
-    assert "undefined" in flagged[0]
+    assert flagged and all("&lt;script&gt;" in row for row in flagged)
     assert "small group" in full_html
+    assert "undefined" in text_of(full_html)             # the energy audit has no GPU figure
 
 
-def test_the_file_is_self_contained_and_readable_on_a_phone(full_html):
+def test_the_file_is_self_contained_and_readable_on_a_phone(full_run, full_html):
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in full_html
     assert "<link" not in full_html and "@import" not in full_html
     sources = re.findall(r'(?:src|href)="([^"#][^"]*)"', full_html)
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
-    assert len(re.findall(r"<img ", full_html)) == 3     # fairness, generalization, saliency
+    run = Run.open(full_run)
+    figures = sum(len(run.figures(audit)) for audit in run.audits)
+    assert len(re.findall(r"<img ", full_html)) == figures    # every figure, embedded
     assert "overflow-x: auto" in full_html               # wide tables scroll sideways
 
 
@@ -85,39 +103,42 @@ def test_model_card_sections_and_unknown_fields(full_html):
         assert f">{heading}</h2>" in full_html or f">{heading}</h4>" in full_html, heading
     assert "Teaching fairness auditing in a course." in text
     assert "Owners to be completed" in text              # never invented
-    assert "recorded as male/female in the 1994 census" in text
+    assert "rendering" in text                           # shades-mnist's attribute definitions
     assert "Buolamwini" in text and "Strubell" in text
 
 
-def test_questions_are_derived_from_the_numbers(full_html):
+def test_questions_are_derived_from_the_numbers(full_run, full_html):
     text = text_of(full_html)
-    # train counts 1,000 female / 9,000 male in the dataset card
-    assert "female makes up 10% of the examples against 90% for male, 9 times fewer" in text
-    assert "The error rate for female is 21% against 5% for the best-served group" in text
-    assert "Teaching fairness auditing in a course." in text
-    assert "AUC of 0.61" in text
-    assert "The maps of GuidedBackprop barely change" in text
-    assert "an estimated 0.017 kWh (not measured)" in text
+    summary, _ = _worst(full_run)
+    # shades-mnist's training split holds 2.5 % dark, thick digits (the dataset card's counts)
+    assert "tone=dark, stroke=thick makes up 2.5% of the examples" in text
+    assert (f"The error rate for {summary['worst_group']} is "
+            f"{format_number(summary['worst_group_error'], 'en', 'percent')}") in text
+    membership = Run.open(full_run).audits["membership"]["summary"]
+    assert f"AUC of {format_number(membership['mia_auc'], 'en')}" in text
+    assert "(not measured)" in text                      # energy from a power model
 
 
-def test_french_report_translates_headings_and_formats_numbers(french_html):
+def test_french_report_translates_headings_and_formats_numbers(full_run, french_html):
     text = text_of(french_html)
+    _, worst = _worst(full_run)
     assert '<html lang="fr">' in french_html
     assert ">Questions pour la discussion</h2>" in french_html
-    assert "Exactitude en test 85,3\xa0%" in text
-    assert "0,21 [0,18, 0,25]" in text
+    assert "Exactitude en test 85\xa0%" in text
+    assert _cell(worst, "error_rate", "fr") in text
     assert "non défini" in text
     assert "à compléter" in text
     assert "Questions for discussion" not in text
 
 
-def test_blackbox_run_lists_the_weight_audits_as_not_run(blackbox_run, tmp_path):
+def test_blackbox_run_lists_the_model_audits_as_skipped(blackbox_run, tmp_path):
     [path] = render_report(blackbox_run, out_dir=tmp_path)
     text = text_of(path.read_text(encoding="utf-8"))
+    _, worst = _worst(blackbox_run)
     assert "black-box predictions" in text
     assert "Intended use to be completed" in text
-    assert "Generalization and memorization needs the model's weights" in text
-    assert "0.21 [0.18, 0.25]" in text
+    assert "the random-label test needs the model itself" in text
+    assert _cell(worst, "error_rate") in text
 
 
 def test_run_with_missing_audits_renders_and_says_which(missing_audits_run, tmp_path):
@@ -135,11 +156,13 @@ def test_comparison_shows_both_runs_and_the_differences(full_run, balanced_run, 
     assert path.name.startswith("compare-") and path.name.endswith("-balanced.html")
     html = path.read_text(encoding="utf-8")
     rows = {text_of(r).strip() for r in re.findall(r"<tr>(.*?)</tr>", html, re.S)}
-    # test accuracy 85.3 % -> 86.1 %; worst group error 21 % [18, 25] -> 9 % [6, 13]
-    assert "Model Test accuracy 85.3% 86.1% +0.8 pp" in rows        # percentage points
-    assert "Fairness across subgroups Worst group error 21% [18%, 25%] 9% [6%, 13%] −12 pp" in rows
-    assert "Fairness across subgroups Error ratio 4.2 1.5 −2.7" in rows
-    assert "Generalization and memorization Mia auc 0.61 — —" in rows
+    first, second = (_worst(run)[0]["worst_group_error"] for run in (full_run, balanced_run))
+    assert "Model Test accuracy 85% 86.1% +1.1 pp" in rows        # percentage points
+    change = format_number(abs(second - first) * 100, "en")
+    assert any(r.startswith("Fairness across subgroups Worst group error") and
+               r.endswith(f"−{change} pp") for r in rows)
+    assert any(r.startswith("Membership inference Mia auc") and r.endswith("— —")
+               for r in rows)                            # only the first run has it
 
 
 def test_options_are_validated(full_run, tmp_path):
@@ -166,19 +189,3 @@ def test_a_failure_leaves_no_report_file(full_run, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="crashed"):
         render_report(full_run, out_dir=tmp_path, formats=("html", "pdf"))
     assert list(tmp_path.iterdir()) == []
-
-
-def test_a_real_fairness_result_renders_with_its_intervals(real_fairness_run, tmp_path):
-    run = Run.open(real_fairness_run)
-    summary = run.audits["fairness"]["summary"]
-    by_group = run.table("fairness", "by_group")
-    women = by_group[by_group["group"] == "female"].iloc[0]
-    assert summary["worst_group"] == "female"          # the injected disparity was found
-    [path] = render_report(real_fairness_run, out_dir=tmp_path, lang="fr")
-    text = text_of(path.read_text(encoding="utf-8"))
-    cell = "{} [{}, {}]".format(*(format_number(women[c], "fr")
-                                  for c in ("error_rate", "error_rate_low", "error_rate_high")))
-    assert cell in text
-    for finding in run.findings("fairness"):
-        assert format_finding(finding, "fr") in text
-    assert "nécessite les poids du modèle" in text      # black-box: no saliency, no memorization

@@ -96,10 +96,10 @@ def _string_calls(path: Path, names: set[str]) -> list[str]:
 
 
 def finding_templates_in_audit() -> dict[str, str]:
-    """Every literal ``Finding(template, ...)`` written in audit/: template -> file."""
+    """Every literal ``Finding(template, ...)`` and ``N_("...")`` written in audit/: msgid -> file."""
     templates = {}
     for path in sorted((REPO / "audit").rglob("*.py")):
-        for template in _string_calls(path, {"Finding"}):
+        for template in _string_calls(path, {"Finding", "N_"}):
             templates.setdefault(template, str(path.relative_to(REPO)))
     return templates
 

@@ -13,18 +13,19 @@ from nnaudit.store import Run, RunWriter, atomic_write, list_runs, require_compl
 
 
 def _result():
-    return AuditResult(
-        name="fairness",
-        tables={"by_group": pd.DataFrame({"group": ["a", "b"], "error_rate": [0.1, 0.3]})},
-        findings=[Finding("{group} has {ratio} times the error rate", {"group": "b", "ratio": 3.0},
-                          "alert")],
-        summary={"worst_group": "b", "worst_group_error": 0.3},
-    )
+    """The real fairness audit of 20 predictions: group a has 1 error in 10, group b 3."""
+    from nnaudit.fairness import fairness_audit
+
+    y_true = [0, 1] * 10
+    y_pred = [1 - y if i in (0, 10, 12, 14) else y for i, y in enumerate(y_true)]
+    groups = pd.DataFrame({"group_of": ["a"] * 10 + ["b"] * 10})
+    return fairness_audit(y_true, y_pred, groups, min_group_size=5, n_boot=100)
 
 
 def test_complete_run_round_trips(tmp_path):
     writer = RunWriter.create(tmp_path, "LeNet5 on shades", {"seed": 3, "data": {"name": "x"}})
-    writer.write_audit(_result())
+    result = _result()
+    writer.write_audit(result)
     writer.finish({"metrics": {"test_accuracy": 0.97}})
 
     run = Run.open(writer.path)
@@ -33,9 +34,26 @@ def test_complete_run_round_trips(tmp_path):
     assert run.config == {"seed": 3, "data": {"name": "x"}}
     assert run.manifest["metrics"]["test_accuracy"] == 0.97
     assert run.table("fairness", "by_group")["error_rate"].tolist() == [0.1, 0.3]
-    [finding] = run.findings("fairness")
-    assert finding.text == "b has 3 times the error rate" and finding.severity == "alert"
+    assert run.findings("fairness") == result.findings
     assert run.audits["fairness"]["summary"]["worst_group"] == "b"
+
+
+def test_a_table_that_breaks_its_declared_schema_is_refused_before_any_write(tmp_path):
+    from nnaudit.schema import SchemaError
+
+    writer = RunWriter.create(tmp_path, "x", {})
+    hand_made = AuditResult("fairness", tables={
+        "by_group": pd.DataFrame({"group": ["a", "b"], "error_rate": [0.1, 0.3]})})
+    with pytest.raises(SchemaError, match="fairness/by_group: the declared column 'attribute'"):
+        writer.write_audit(hand_made)
+    wrong_kind = _result()
+    wrong_kind.tables["by_group"]["n"] = wrong_kind.tables["by_group"]["n"].astype(str)
+    with pytest.raises(SchemaError, match="column 'n' is .*, declared int"):
+        writer.write_audit(wrong_kind)
+    undeclared = AuditResult("fairness", tables={"extra": pd.DataFrame({"a": [1]})})
+    with pytest.raises(SchemaError, match="declares no such table"):
+        writer.write_audit(undeclared)
+    assert not (writer.path / "fairness").exists() and writer.audits == {}
 
 
 def test_models_an_audit_trained_are_saved_as_state_dicts(tmp_path):
@@ -44,13 +62,13 @@ def test_models_an_audit_trained_are_saved_as_state_dicts(tmp_path):
     torch.manual_seed(0)
     model = torch.nn.Linear(3, 2)
     writer = RunWriter.create(tmp_path, "models", {})
-    writer.write_audit(AuditResult(name="generalization", models={"random_labels": model}))
+    writer.write_audit(AuditResult(name="memorization", models={"random_labels": model}))
     writer.write_audit(_result())
     writer.finish({})
 
     run = Run.open(writer.path)
-    relpath = run.audits["generalization"]["models"]["random_labels"]
-    assert relpath == "generalization/random_labels.pt"
+    relpath = run.audits["memorization"]["models"]["random_labels"]
+    assert relpath == "memorization/random_labels.pt"
     state = torch.load(run.file(relpath), weights_only=True)
     assert torch.equal(state["weight"], model.weight.detach())
     assert "models" not in run.audits["fairness"]

@@ -155,15 +155,28 @@ def test_predict_proba_is_batched_float32_cpu_probabilities(task, make_lenet):
     assert model.training  # the caller's mode is restored
 
 
-def test_config_rejects_bad_values_with_one_sentence():
-    with pytest.raises(UserInputError, match="unknown optimizer 'rmsprop'"):
-        TrainConfig(optimizer="rmsprop")
-    with pytest.raises(UserInputError, match="schedule"):
-        TrainConfig(schedule="linear")
-    with pytest.raises(UserInputError, match="epochs"):
-        TrainConfig(epochs=0)
-    with pytest.raises(UserInputError, match="patience"):
-        TrainConfig(patience=0)
+@pytest.mark.parametrize("settings, message", [
+    ({"optimizer": "rmsprop"}, "train.optimizer must be one of adam, sgd, not 'rmsprop'"),
+    ({"schedule": "linear"}, "train.schedule"),
+    ({"epochs": 0}, "train.epochs must be at least 1"),
+    ({"patience": -1}, "train.patience"),
+    ({"lr": float("inf")}, "train.lr must be a positive finite number"),
+    ({"weight_decay": float("nan")}, "train.weight_decay"),
+    ({"seed": -1}, "seed must be between 0 and 4294967295"),
+    ({"seed": 2**32}, "seed must be between"),
+])
+def test_config_rejects_bad_values_with_one_sentence(settings, message):
+    with pytest.raises(UserInputError, match=message):
+        TrainConfig(**settings)
+
+
+def test_a_diverging_loss_stops_training_with_one_sentence(task, make_lenet):
+    from nnaudit.train import TrainingDiverged
+
+    train, _ = task
+    with pytest.raises(TrainingDiverged, match="diverged .* in epoch 1: lower train.lr"):
+        train_model(make_lenet(), train, None, TrainConfig(epochs=2, lr=1e30, batch_size=32),
+                    "cpu")
 
 
 def test_patience_without_validation_split_is_refused(task, make_lenet):

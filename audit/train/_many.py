@@ -29,8 +29,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from nnaudit.train import TrainConfig, augment_images, lr_factor, make_optimizer
-from nnaudit.models import get_model
+from nnaudit.config import TrainConfig
+from nnaudit.models import ModelFactory
+from nnaudit.train._augment import augment_images
+from nnaudit.train._optim import lr_factor, make_optimizer
 
 EVAL_BATCH_SIZE = 4096  # images per stacked forward pass when measuring accuracy
 
@@ -45,10 +47,7 @@ class ManyResult:
     ``seconds`` (wall time since training started).
     """
 
-    model_name: str
-    model_options: dict[str, Any]
-    input_shape: tuple[int, ...]
-    num_classes: int
+    factory: ModelFactory
     seeds: list[int]
     params: dict[str, torch.Tensor]
     buffers: dict[str, torch.Tensor]
@@ -59,8 +58,7 @@ class ManyResult:
 
     def model(self, k: int) -> nn.Module:
         """Model ``k`` as an ordinary module (eval mode, on the device it was trained on)."""
-        module = get_model(self.model_name, self.input_shape, self.num_classes,
-                           **self.model_options)
+        module = self.factory()
         state = {name: t[k].detach().clone() for name, t in {**self.params, **self.buffers}.items()}
         module.load_state_dict(state)
         return module.to(next(iter(self.params.values())).device).eval()
@@ -68,8 +66,7 @@ class ManyResult:
     def predict_proba(self, x: torch.Tensor, models: Sequence[int] | None = None,
                       batch_size: int = EVAL_BATCH_SIZE) -> torch.Tensor:
         """Class probabilities of ``models`` (default: all K): (len, N, C) float32 on the CPU."""
-        base = get_model(self.model_name, self.input_shape, self.num_classes,
-                         **self.model_options).to("meta").eval()
+        base = self.factory().to("meta").eval()
         params, buffers = self.params, self.buffers
         if models is not None:
             index = list(models)
@@ -102,17 +99,16 @@ def _one_cpu_thread(train: Callable[..., "ManyResult"]) -> Callable[..., "ManyRe
 
 
 @_one_cpu_thread
-def train_many(model_name: str, model_options: dict[str, Any] | None,
-               input_shape: Sequence[int], num_classes: int,
-               x: torch.Tensor, ys: torch.Tensor, *, config: TrainConfig,
+def train_many(factory: ModelFactory, x: torch.Tensor, ys: torch.Tensor, *, config: TrainConfig,
                device: torch.device | str,
                x_test: torch.Tensor | None = None, y_test: torch.Tensor | None = None,
                seeds: Sequence[int] | None = None, track_train_acc: bool = True,
                stop_at_train_acc: float | None = None) -> ManyResult:
-    """Train K models of ``model_name`` together, model k on labels ``ys[k]``.
+    """Train K models built by ``factory`` together, model k on labels ``ys[k]``.
 
     Parameters
     ----------
+    factory : fresh models of the architecture (`nnaudit.models.factory` for a registered one).
     x : (N, ...) float tensor shared by all models.
     ys : (K, N) int64 labels, one row per model (a (N,) vector means K=1).
     config : the trainer's TrainConfig; epochs, batch_size, optimizer, lr, momentum,
@@ -126,7 +122,6 @@ def train_many(model_name: str, model_options: dict[str, Any] | None,
         ``config.epochs`` either way).
     """
     device = torch.device(device)
-    model_options = dict(model_options or {})
     ys = torch.as_tensor(ys, dtype=torch.long)
     ys = ys[None] if ys.ndim == 1 else ys
     k_models, n = ys.shape
@@ -141,8 +136,8 @@ def train_many(model_name: str, model_options: dict[str, Any] | None,
     modules = []
     for seed in seeds:
         torch.manual_seed(seed)
-        modules.append(get_model(model_name, tuple(input_shape), num_classes, **model_options))
-    if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in modules[0].modules()):
+        modules.append(factory())
+    if has_batch_norm(modules[0]):
         raise ValueError("train_many does not support BatchNorm layers; build the model "
                          "without batch_norm or train it with nnaudit.train.train_model.")
     stacked_params, stacked_buffers = stack_module_state(modules)
@@ -219,11 +214,15 @@ def train_many(model_name: str, model_options: dict[str, Any] | None,
             break
 
     return ManyResult(
-        model_name=model_name, model_options=model_options, input_shape=tuple(input_shape),
-        num_classes=num_classes, seeds=seeds,
+        factory=factory, seeds=seeds,
         params={name: p.detach() for name, p in params.items()}, buffers=buffers,
         history=pd.DataFrame(rows), epochs_run=epochs_run, train_seconds=train_seconds,
         images_per_second=k_models * batch * steps_per_epoch * epochs_run / max(train_seconds, 1e-9))
+
+
+def has_batch_norm(model: nn.Module) -> bool:
+    """BatchNorm updates running statistics in place, which ``vmap`` over stacked buffers cannot."""
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
 
 
 def _meta_copy(module: nn.Module) -> nn.Module:

@@ -1,0 +1,41 @@
+"""`nnaudit fairness`: audit any model from its predictions file alone (black-box mode)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from nnaudit.cli._app import JSON_HELP, OUT_HELP, QUIET_HELP, app, flags, report_run, resolve_config
+
+
+@app.command()
+def fairness(
+    predictions: Path = typer.Option(..., help="CSV or Parquet file: one row per prediction."),
+    label: str = typer.Option(..., help="Column of true labels."),
+    groups: str = typer.Option(..., help="Comma-separated sensitive-attribute columns."),
+    pred: Optional[str] = typer.Option(None, help="Column of predicted labels (or use --score)."),
+    score: Optional[str] = typer.Option(None, help="Column of scores for the positive class."),
+    threshold: Optional[float] = typer.Option(None, help="Decision threshold on --score."),
+    positive: Optional[str] = typer.Option(None, help="The positive class value."),
+    min_group_size: Optional[int] = typer.Option(None, help="Smaller groups are flagged, not ranked (default 30)."),
+    n_boot: Optional[int] = typer.Option(None, help="Bootstrap resamples for intervals (default 1000)."),
+    seed: Optional[int] = typer.Option(None, help="Seed of the bootstrap."),
+    lang: Optional[str] = typer.Option(None, help="Report language: en or fr."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help=OUT_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Audit any model from its predictions file alone (black-box mode)."""
+    from nnaudit.pipeline import run_blackbox
+    from nnaudit.store import Run
+
+    cfg = resolve_config(None, flags(**{
+        "fairness.min_group_size": min_group_size, "fairness.n_boot": n_boot, "seed": seed,
+        "out": str(out) if out else None, "report.lang": lang, "energy.enabled": False,
+    }), [])
+    path = run_blackbox(predictions, label=label, pred=pred, score=score, threshold=threshold,
+                        groups=[g.strip() for g in groups.split(",") if g.strip()],
+                        positive=positive, config=cfg)
+    report_run(Run.open(path), quiet=quiet, as_json=as_json)

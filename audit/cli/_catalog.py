@@ -1,0 +1,31 @@
+"""`nnaudit datasets` and `models`: what can be loaded and trained."""
+
+from __future__ import annotations
+
+from nnaudit.cli._app import app, console
+
+
+@app.command()
+def datasets() -> None:
+    """List the datasets nnaudit can load."""
+    from rich.table import Table
+
+    from nnaudit.data import list_datasets
+
+    table = Table("dataset", "description")
+    for name, description in list_datasets():
+        table.add_row(name, description)
+    console().print(table)
+
+
+@app.command()
+def models() -> None:
+    """List the model architectures."""
+    from rich.table import Table
+
+    from nnaudit.models import describe_model, list_models
+
+    table = Table("model", "description")
+    for name in list_models():
+        table.add_row(name, describe_model(name))
+    console().print(table)

@@ -1,0 +1,193 @@
+"""`nnaudit run`, `train` and `audit`: commands that make a model's run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+
+from nnaudit.cli._app import (JSON_HELP, OUT_HELP, QUIET_HELP, SET_HELP, app, console, flags,
+                              report_run, resolve_config)
+from nnaudit.config import DEFAULTS
+
+_D = DEFAULTS
+
+
+@app.command()
+def run(
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML config file (e.g. a run's config.toml to repeat it)."),
+    dataset: Optional[str] = typer.Option(None, help=f"Dataset name (see `nnaudit datasets`). Default: {_D.data.name}."),
+    model: Optional[str] = typer.Option(None, help=f"Model name (see `nnaudit models`). Default: {_D.model.name}."),
+    epochs: Optional[int] = typer.Option(None, help=f"Training epochs (default {_D.train.epochs})."),
+    seed: Optional[int] = typer.Option(None, help=f"One seed for Python, NumPy and torch (default {_D.seed})."),
+    device: Optional[str] = typer.Option(None, help=f"auto, cpu or cuda (default {_D.device})."),
+    skew: Optional[float] = typer.Option(None, help="shades-mnist: share of dark-tone images in training (0.5 = balanced control)."),
+    data_dir: Optional[Path] = typer.Option(None, help="Where torchvision datasets and CSVs live."),
+    audits: Optional[str] = typer.Option(None, help="Comma-separated audits to run (see docs/ARCHITECTURE.md): fairness, generalization (memorization, membership, seed_stability, gradient_health), saliency."),
+    full: bool = typer.Option(False, "--full", help="Complete generalization protocol (5 seeds, full sweep, ablation); meant for a GPU."),
+    country: Optional[str] = typer.Option(None, help=f"ISO 3166 alpha-3 country code for the carbon intensity (default {_D.energy.country})."),
+    pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf."),
+    lang: Optional[str] = typer.Option(None, help="Report language: en or fr."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help=OUT_HELP),
+    set_: list[str] = typer.Option([], "--set", help=SET_HELP),
+    resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run directory from its last checkpoint."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Train a model and run every audit on it; with no options, LeNet-5 on shades-mnist."""
+    from nnaudit.pipeline import run_pipeline
+
+    if resume is not None:
+        from nnaudit.store import Run
+
+        config = Run.open(resume).path / "config.toml"
+    cfg = resolve_config(config, flags(**{
+        "data.name": dataset, "model.name": model, "train.epochs": epochs, "seed": seed,
+        "device": device, "data.data_dir": str(data_dir) if data_dir else None,
+        "audits.run": audits, "energy.country": country, "report.lang": lang,
+        "out": str(out) if out else None, "data.options.skew": skew,
+        "audits.protocol": "full" if full else None, "report.pdf": True if pdf else None,
+    }), set_)
+    _execute(lambda progress: run_pipeline(cfg, resume_dir=resume, on_stage=progress.stage,
+                                           on_epoch=progress.epoch),
+             epochs=cfg.train.epochs, quiet=quiet, as_json=as_json)
+
+
+@app.command()
+def train(
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML config file."),
+    dataset: Optional[str] = typer.Option(None, help=f"Dataset name (see `nnaudit datasets`). Default: {_D.data.name}."),
+    model: Optional[str] = typer.Option(None, help=f"Model name (see `nnaudit models`). Default: {_D.model.name}."),
+    epochs: Optional[int] = typer.Option(None, help=f"Training epochs (default {_D.train.epochs})."),
+    seed: Optional[int] = typer.Option(None, help=f"One seed for Python, NumPy and torch (default {_D.seed})."),
+    device: Optional[str] = typer.Option(None, help=f"auto, cpu or cuda (default {_D.device})."),
+    data_dir: Optional[Path] = typer.Option(None, help="Where torchvision datasets and CSVs live."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help=OUT_HELP),
+    set_: list[str] = typer.Option([], "--set", help=SET_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Train only (no audits, no report): a run directory with the model, history and energy."""
+    from nnaudit.pipeline import run_pipeline
+
+    cfg = resolve_config(config, flags(**{
+        "data.name": dataset, "model.name": model, "train.epochs": epochs, "seed": seed,
+        "device": device, "data.data_dir": str(data_dir) if data_dir else None,
+        "out": str(out) if out else None, "audits.run": [], "report.html": False,
+        "report.pdf": False,
+    }), set_)
+    _execute(lambda progress: run_pipeline(cfg, on_stage=progress.stage, on_epoch=progress.epoch),
+             epochs=cfg.train.epochs, quiet=quiet, as_json=as_json)
+
+
+@app.command()
+def audit(
+    model: str = typer.Option(..., "--model", "-m", help="The model: a run directory, package.module:callable or path/to/file.py:callable (a factory of a fresh nn.Module), or a torch.export (.pt2) or TorchScript file."),
+    dataset: str = typer.Option(..., help="Dataset to audit it on (see `nnaudit datasets`)."),
+    weights: Optional[Path] = typer.Option(None, help="A state_dict for the factory's model (loaded with weights_only=True)."),
+    data_dir: Optional[Path] = typer.Option(None, help="Where torchvision datasets and CSVs live."),
+    audits: Optional[str] = typer.Option(None, help="Comma-separated audits; those the model cannot support are recorded as skipped, with the reason."),
+    trained_on_dataset: bool = typer.Option(False, "--trained-on-dataset", help="The model was trained on this dataset's training split (enables the membership attack)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML config file."),
+    seed: Optional[int] = typer.Option(None, help=f"One seed for Python, NumPy and torch (default {_D.seed})."),
+    device: Optional[str] = typer.Option(None, help=f"auto, cpu or cuda (default {_D.device})."),
+    full: bool = typer.Option(False, "--full", help="Complete generalization protocol; meant for a GPU."),
+    pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf."),
+    lang: Optional[str] = typer.Option(None, help="Report language: en or fr."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help=OUT_HELP),
+    set_: list[str] = typer.Option([], "--set", help=SET_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Audit a model you bring (a run, a factory with weights, an exported file) on any dataset."""
+    from nnaudit.pipeline import run_audit
+
+    given = flags(**{
+        "data.name": dataset, "data.data_dir": str(data_dir) if data_dir else None,
+        "audits.run": audits, "seed": seed, "device": device, "report.lang": lang,
+        "out": str(out) if out else None, "audits.protocol": "full" if full else None,
+        "report.pdf": True if pdf else None})
+    cfg = resolve_config(config, {**_training_of(model), **given}, set_)
+    _execute(lambda progress: run_audit(cfg, model, weights=weights,
+                                        trained_on_dataset=trained_on_dataset,
+                                        on_stage=progress.stage),
+             epochs=0, quiet=quiet, as_json=as_json)
+
+
+def _training_of(spec: str) -> dict[str, Any]:
+    """A run directory's ``[train]`` settings, so the audits that retrain its architecture train
+    it as the run did; nothing for other specs."""
+    from nnaudit.store import Run
+
+    path = Path(spec).expanduser()
+    if not path.is_dir():
+        return {}
+    train = Run.open(path).config.get("train") or {}
+    return {f"train.{key}": value for key, value in train.items()}
+
+
+def _execute(work: Callable[["_Progress"], Path], *, epochs: int, quiet: bool,
+             as_json: bool) -> None:
+    from rich.markup import escape
+
+    from nnaudit.pipeline import RunInterrupted
+    from nnaudit.store import Run
+
+    with _Progress(enabled=not (quiet or as_json), epochs=epochs) as progress:
+        try:
+            path = work(progress)
+        except RunInterrupted as interrupted:
+            progress.stop()
+            where = escape(str(interrupted.path)) if interrupted.path else None
+            if interrupted.resumable:
+                hint = f"continue it with `nnaudit run --resume {where}`."
+            elif where:
+                hint = f"it cannot be resumed (no checkpoint yet): {where} can be deleted."
+            else:
+                hint = "no run directory was made."
+            console(stderr=True).print(f"[yellow]Interrupted.[/] The run is incomplete; {hint}",
+                                       soft_wrap=True)
+            raise typer.Exit(130)
+    report_run(Run.open(path), quiet=quiet, as_json=as_json)
+
+
+class _Progress:
+    """A Rich progress bar fed by the pipeline's stage and epoch callbacks."""
+
+    def __init__(self, enabled: bool, epochs: int):
+        self.enabled, self.epochs, self.bar, self.task = enabled, epochs, None, None
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.fields[metrics]}"), TimeElapsedColumn(),
+                                TimeRemainingColumn(), console=console(stderr=True), transient=False)
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+    def stage(self, name: str) -> None:
+        if self.bar is None:
+            return
+        if self.task is not None:
+            self.bar.update(self.task, completed=self.bar.tasks[self.task].total)
+        total = self.epochs if name == "training" else 1
+        self.task = self.bar.add_task(name, total=total, metrics="")
+
+    def epoch(self, stats: dict) -> None:
+        if self.bar is None or self.task is None:
+            return
+        parts = [f"{key} {stats[key]:.3f}" for key in ("train_loss", "train_acc", "val_acc")
+                 if isinstance(stats.get(key), float)]
+        self.bar.update(self.task, completed=stats.get("epoch", 0), metrics="  ".join(parts))

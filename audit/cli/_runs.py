@@ -1,0 +1,75 @@
+"""`nnaudit list`, `show`, `report` and `dashboard`: commands that read run directories."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from nnaudit.cli._app import JSON_HELP, app, console, report_run
+from nnaudit.errors import UserInputError
+
+
+@app.command("list")
+def list_(
+    runs_dir: Path = typer.Argument(Path("runs"), help="Folder of run directories."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """List runs: status, date, dataset, model and headline metrics."""
+    from nnaudit.store import list_runs
+    from nnaudit.summary import print_run_table, run_summary
+
+    if not runs_dir.is_dir():
+        raise UserInputError(f"{runs_dir} is not a folder of runs (it does not exist).")
+    runs = list_runs(runs_dir)
+    if as_json:
+        typer.echo(json.dumps([run_summary(r) for r in runs], indent=2, default=str))
+    else:
+        print_run_table(runs, console())
+
+
+@app.command()
+def show(
+    run_dir: Path = typer.Argument(..., help="A run directory."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Show one run: metrics, each audit's findings, and its files."""
+    from nnaudit.store import Run
+
+    report_run(Run.open(run_dir), quiet=False, as_json=as_json)
+
+
+@app.command()
+def report(
+    run_dir: Path = typer.Argument(..., help="A complete run directory."),
+    format: str = typer.Option("html", "--format", help="html, pdf or html,pdf."),
+    lang: str = typer.Option("en", help="en or fr."),
+    compare: Optional[Path] = typer.Option(None, help="Another run to compare with, side by side."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the report (default: the run directory)."),
+) -> None:
+    """Write the model-card report of a run as HTML and/or PDF."""
+    from nnaudit.reports import render_report
+
+    formats = tuple(f.strip() for f in format.split(",") if f.strip())
+    unknown = [f for f in formats if f not in ("html", "pdf")]
+    if unknown or not formats:
+        raise UserInputError(f"--format takes html, pdf or html,pdf, not {format!r}.")
+    if lang not in ("en", "fr"):
+        raise UserInputError(f"--lang takes en or fr, not {lang!r}.")
+    for path in render_report(run_dir, out_dir=out, formats=formats, lang=lang, compare=compare):
+        typer.echo(str(path))
+
+
+@app.command()
+def dashboard(
+    runs_dir: Path = typer.Argument(Path("runs"), help="Folder of run directories."),
+    port: int = typer.Option(8501, help="Port of the local web server."),
+) -> None:
+    """Open the Streamlit dashboard over a folder of runs."""
+    from nnaudit.dashboards import launch
+
+    if not runs_dir.is_dir():
+        raise UserInputError(f"{runs_dir} is not a folder of runs (it does not exist).")
+    launch(runs_dir, port)

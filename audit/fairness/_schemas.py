@@ -1,0 +1,43 @@
+"""The fairness audit's tables, as `nnaudit.store.RunWriter` checks them (see `nnaudit.schema`)."""
+
+from nnaudit.fairness._metrics import BINARY, CORRECTNESS
+from nnaudit.schema import TableSchema, columns, with_intervals
+
+_CELLS = {cell: "int" for cell in (*BINARY.cells, *CORRECTNESS.cells)}
+_RATES = with_intervals(*BINARY.rates, *CORRECTNESS.rates, "auc")
+_GROUP = columns("attribute:str group:str")
+
+TABLES = {
+    "overall": TableSchema(
+        "Every rate over all test rows, with its Wilson interval (AUC: DeLong).",
+        columns("n:int") | with_intervals("accuracy", "error_rate"),
+        columns("positive:str threshold:float") | _CELLS | _RATES),
+    "by_group": TableSchema(
+        "One row per subgroup of each grouping (an attribute, a pair, the intersection): "
+        "counts, share, every rate with its interval, flags.",
+        _GROUP | columns("n:int share:float small_group:bool significant:bool")
+        | with_intervals("accuracy", "error_rate"),
+        _CELLS | _RATES, attributes=True),
+    "disparity": TableSchema(
+        "Best against worst ranked subgroup per grouping and rate: difference and ratio with "
+        "bootstrap intervals.",
+        columns("attribute:str metric:str worst_group:str worst:float worst_n:int "
+                "best_group:str best:float best_n:int significant:bool")
+        | with_intervals("difference", "ratio")),
+    "tests": TableSchema(
+        "Each subgroup against the rest, per tested rate, Benjamini-Hochberg corrected.",
+        _GROUP | columns("metric:str value:float rest:float p_value:float test:str "
+                         "p_adjusted:float significant:bool"), attributes=True),
+    "parity": TableSchema(
+        "fairlearn's demographic parity and equalized odds differences per grouping.",
+        columns("attribute:str groups:int")
+        | with_intervals("demographic_parity_difference", "equalized_odds_difference")),
+    "per_class": TableSchema(
+        "One-vs-rest binary rates of every class, overall and per subgroup.",
+        columns("class:str") | _GROUP | columns("n:int share:float small_group:bool")
+        | {cell: "int" for cell in BINARY.cells} | with_intervals(*BINARY.rates),
+        with_intervals("auc"), attributes=True),
+    "training_shares": TableSchema(
+        "Each audited subgroup's share of the training data, and its balanced share.",
+        _GROUP | columns("share:float balanced_share:float"), attributes=True),
+}
