@@ -30,7 +30,18 @@ QUIET_HELP = "Print only the run directory."
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    console = Console(stderr=stderr, highlight=False, emoji=False)
+    if not console.is_terminal:  # piped or redirected: no width to fit, so no run name is cut
+        console.width = 100_000
+    return console
+
+
+def _print_error(label: str, sentence: str) -> None:
+    """``label`` in red, then ``sentence`` as plain text: a message quotes user data (a group
+    named "[/]", a config key "[train]"), which Rich must not read as markup."""
+    from rich.text import Text
+
+    _console(stderr=True).print(Text.assemble((label, "bold red"), " ", sentence), soft_wrap=True)
 
 
 def _overrides(**flags: Any) -> dict[str, Any]:
@@ -179,7 +190,7 @@ def _report_run(run, *, quiet: bool, as_json: bool) -> None:
         print_run_summary(run, _console())
     failed = [name for name, audit in run.audits.items() if audit.get("status") == "failed"]
     if failed:
-        _console(stderr=True).print(f"[red]Audit(s) failed:[/] {', '.join(failed)} (see manifest.json).")
+        _print_error("Audit(s) failed:", f"{', '.join(failed)} (see manifest.json).")
         raise typer.Exit(1)
 
 
@@ -305,20 +316,25 @@ def dashboard(
 
 
 def main() -> None:
+    import os
+
+    from nnaudit.errors import environment_error
+
     try:
         app()
     except UserInputError as exc:
-        _console(stderr=True).print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        _print_error("error:", str(exc))
         sys.exit(2)
-    except Exception as exc:  # an internal error: exit 1 with the cause, not a bare traceback
-        _console(stderr=True).print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
-            "This is a bug in nnaudit; rerun with NNAUDIT_DEBUG=1 for the traceback.", soft_wrap=True)
-        import os
-
+    except Exception as exc:
+        fault = environment_error(exc)  # a full disk, a read-only or missing path: exit 2
+        if fault is not None:
+            _print_error("error:", fault)
+        else:  # an internal error: exit 1 with the cause, not a bare traceback
+            _print_error("internal error:", f"{type(exc).__name__}: {exc}\n"
+                         "This is a bug in nnaudit; rerun with NNAUDIT_DEBUG=1 for the traceback.")
         if os.environ.get("NNAUDIT_DEBUG"):
             raise
-        sys.exit(1)
+        sys.exit(2 if fault is not None else 1)
 
 
 if __name__ == "__main__":
