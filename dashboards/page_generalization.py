@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nnaudit.dashboards.text import literal
 from nnaudit.dashboards.widgets import PageContext, audit_section, detail_page
 
 
@@ -18,5 +19,5 @@ def render(ctx: PageContext) -> None:
         return
     protocol = run.audits.get("generalization", {}).get("protocol") or {}
     if protocol.get("protocol"):
-        st.caption(ctx.t("Protocol") + f": {protocol['protocol']}")
+        st.caption(ctx.t("Protocol") + f": {literal(protocol['protocol'])}")
     audit_section(ctx, run, "generalization")
