@@ -1,8 +1,9 @@
 """A run's headline numbers, defined once for the CLI, the reports and the dashboard.
 
 Each headline is read from the manifest alone (no table is opened), so listing a hundred runs
-stays cheap. Renderers show ``label`` (an English message id, translated by the reports'
-catalog) and format the value by ``kind``: ``percent`` (a share), ``number``, ``text``.
+stays cheap; a value of the wrong type (a hand-edited manifest) reads as missing. Renderers show
+``label`` (an English message id, translated by the reports' catalog) and format the value by
+``kind``: ``percent`` (a share), ``number``, ``text``, ``flag``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from nnaudit.messages import N_
+from nnaudit.store import lookup
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,7 @@ class Headline:
     key: str
     label: str
     path: tuple[str, ...]
-    kind: Literal["percent", "number", "text"]
+    kind: Literal["percent", "number", "text", "flag"]
 
 
 HEADLINES = (
@@ -32,18 +34,19 @@ HEADLINES = (
     Headline("co2_kg", N_("Total kg co2eq"), ("audits", "energy", "summary", "total_kg_co2eq"),
              "number"),
     Headline("energy_measured", N_("Measured"), ("audits", "energy", "summary", "measured"),
-             "text"),
+             "flag"),
 )
 
 
 def headline_values(manifest: dict[str, Any]) -> dict[str, Any]:
-    """Headline key -> value (None when the run has no such number)."""
-    return {h.key: _dig(manifest, h.path) for h in HEADLINES}
+    """Headline key -> value (None when the run has no such value, or one of another type)."""
+    return {h.key: _typed(lookup(manifest, *h.path), h.kind) for h in HEADLINES}
 
 
-def _dig(data: Any, keys: tuple[str, ...]) -> Any:
-    for key in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
+def _typed(value: Any, kind: str) -> Any:
+    if kind in ("percent", "number"):
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            else None
+    if kind == "flag":
+        return value if isinstance(value, bool) else None
+    return value if isinstance(value, str) else None

@@ -14,50 +14,74 @@ Layout::
       manifest.json        written last: a directory without it is an interrupted run
 
 Every file is written atomically (temporary file in the same folder, then `os.replace`), so a
-crash never leaves a half file under a real name, and the manifest is the commit record.
+crash never leaves a half file under a real name, and the manifest is the commit record. Files are
+created with the user's umask, as any file they make.
+
+Reading is confined: a run directory is read only when its real path (symbolic links resolved)
+stays inside the folder that holds it, and a file of a run only when its real path stays inside
+the run. A run that leaves its folder is listed as corrupt with the reason and nothing in it is
+read; a file that leaves its run is refused with a `UserInputError`. A manifest is read only when
+it has the shape of `MANIFEST_SCHEMA`; any other is listed as corrupt with the reason.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import platform
 import re
-import tempfile
+import secrets
+import string
 import tomllib
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pandas as pd
 
-from nnaudit.errors import UserInputError
+from nnaudit.errors import UserInputError, environment_error, one_line
 from nnaudit.results import AuditResult, Finding
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 CONFIG = "config.toml"
+CHECKPOINT = "checkpoint.pt"
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    # Mode 0o666 under the umask, as for any file the user makes (mkstemp would force 0o600).
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
-        write(Path(tmp))
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def atomic_torch_save(path: Path, obj: Any) -> Path:
+    """`torch.save` through `atomic_write`, into a Python file object: on a full disk torch's
+    own file writer raises a RuntimeError without errno, the file object an OSError (ENOSPC)."""
+    import torch
+
+    def save(tmp: Path) -> None:
+        with tmp.open("wb") as fh:
+            torch.save(obj, fh)
+
+    return atomic_write(path, save)
 
 
 def _json_default(obj: Any) -> Any:
@@ -70,6 +94,11 @@ def _json_default(obj: Any) -> Any:
 
 def to_json(obj: Any) -> str:
     return json.dumps(obj, indent=2, default=_json_default, allow_nan=True)
+
+
+def utc_stamp() -> str:
+    """The timestamp that starts a run directory's name."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
 def slugify(text: str) -> str:
@@ -98,16 +127,22 @@ class RunWriter:
 
     @classmethod
     def create(cls, out_dir: Path, slug: str, config: dict[str, Any]) -> "RunWriter":
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        base = Path(out_dir) / f"{stamp}-{slugify(slug)}"
-        path, n = base, 1
-        while path.exists():
-            n += 1
-            path = base.with_name(f"{base.name}-{n}")
-        path.mkdir(parents=True)
-        writer = cls(path)
-        writer.write_config(config)
-        return writer
+        """A new run directory ``<UTC timestamp>-<slug>`` under ``out_dir`` (``-2``, ``-3``, ...
+        when the name is taken), with its config written."""
+        out_dir = Path(out_dir)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise UserInputError(f"the output folder {str(out_dir)!r} is a file, not a folder.")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        base = f"{utc_stamp()}-{slugify(slug)}"
+        for n in itertools.count(1):
+            path = out_dir / (base if n == 1 else f"{base}-{n}")
+            try:  # mkdir is the check: of two processes that pick one name, exactly one gets it
+                path.mkdir()
+            except FileExistsError:
+                continue
+            writer = cls(path)
+            writer.write_config(config)
+            return writer
 
     def write_config(self, config: dict[str, Any]) -> None:
         import tomli_w
@@ -124,7 +159,11 @@ class RunWriter:
         import matplotlib.pyplot as plt
 
         def save(p: Path) -> None:
-            fig.savefig(p, format="png", dpi=110, bbox_inches="tight")
+            with warnings.catch_warnings():
+                # A glyph the font lacks (an emoji in a group name) is drawn as a box; the
+                # warning would only reach the user's terminal, not the figure.
+                warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+                fig.savefig(p, format="png", dpi=110, bbox_inches="tight")
 
         out = atomic_write(self.path / relpath, save)
         plt.close(fig)
@@ -132,10 +171,8 @@ class RunWriter:
 
     def write_model(self, model: Any, relpath: str = "model.pt") -> Path:
         """Save the state_dict only: loading it needs no pickle (torch.load(weights_only=True))."""
-        import torch
-
         state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-        return atomic_write(self.path / relpath, lambda p: torch.save(state, p))
+        return atomic_torch_save(self.path / relpath, state)
 
     def write_audit(self, result: AuditResult) -> None:
         """Write an audit's tables, figures and findings, and remember them for the manifest.
@@ -198,9 +235,100 @@ def _drop_none(obj: Any) -> Any:
     return obj
 
 
+# The shape of manifest.json that readers rely on (JSON Schema); unknown fields are allowed.
+_TEXT = {"type": "string"}
+_OBJECT = {"type": "object"}
+_NAMES_TO_FILES = {"type": "object", "additionalProperties": _TEXT}
+FINDING_SCHEMA = {
+    "type": "object", "required": ["template"],
+    "properties": {"template": _TEXT, "params": _OBJECT, "text": _TEXT,
+                   "severity": {"enum": ["info", "warning", "alert"]}},
+}
+AUDIT_SCHEMA = {
+    "type": "object", "required": ["status"],
+    "properties": {"status": _TEXT, "reason": _TEXT, "error": _TEXT, "traceback": _TEXT,
+                   "tables": _NAMES_TO_FILES, "figures": _NAMES_TO_FILES, "models": _NAMES_TO_FILES,
+                   "findings": {"type": "array", "items": FINDING_SCHEMA},
+                   "summary": _OBJECT, "protocol": _OBJECT},
+}
+MANIFEST_SCHEMA = {
+    "type": "object", "required": ["status"],
+    "properties": {
+        "schema_version": {"type": "integer", "minimum": 1},
+        "status": {"enum": ["complete", "failed"]},
+        "run_id": _TEXT, "kind": _TEXT, "created_at": _TEXT, "finished_at": _TEXT,
+        "device": _TEXT, "error": _TEXT, "seed": {"type": ["integer", "null"]},
+        "config": _OBJECT, "versions": _OBJECT, "timings": _OBJECT, "model_card": _OBJECT,
+        "dataset": {"type": "object", "properties": {"name": _TEXT, "card": _OBJECT}},
+        "model": {"type": "object", "properties": {"name": _TEXT, "options": _OBJECT}},
+        "metrics": {"type": "object",
+                    "additionalProperties": {"type": ["number", "boolean", "null"]}},
+        "audits": {"type": "object", "additionalProperties": AUDIT_SCHEMA},
+    },
+}
+
+
+def manifest_problem(data: Any) -> str | None:
+    """Why a parsed manifest cannot be read as one, as a phrase; None when it has the shape of
+    `MANIFEST_SCHEMA`, a schema this nnaudit reads and finding templates that fit their params."""
+    from jsonschema.exceptions import best_match
+
+    if isinstance(data, dict) and type(data.get("schema_version")) is int \
+            and data["schema_version"] > SCHEMA_VERSION:
+        return f"manifest schema {data['schema_version']} is newer than this nnaudit"
+    error = best_match(_manifest_validator().iter_errors(data))
+    if error is not None:
+        return (f"manifest.json has the wrong shape at {error.json_path}: "
+                f"{_shorten(error.message)}")
+    for audit, entry in data.get("audits", {}).items():
+        for i, finding in enumerate(entry.get("findings", [])):
+            problem = _template_problem(finding["template"], finding.get("params", {}))
+            if problem:
+                return f"manifest.json finding {i} of audit {audit!r} {problem}"
+    return None
+
+
+@cache
+def _manifest_validator():
+    from jsonschema import Draft202012Validator  # imported on the first manifest read only
+
+    return Draft202012Validator(MANIFEST_SCHEMA)
+
+
+def _template_problem(template: str, params: dict[str, Any]) -> str | None:
+    """A finding template names only its params, without format specs (`Finding`)."""
+    try:
+        fields = [(name, spec, conversion)
+                  for _, name, spec, conversion in string.Formatter().parse(template)
+                  if name is not None]
+    except ValueError as exc:
+        return f"has a malformed template ({exc})"
+    for name, spec, conversion in fields:
+        if name not in params or spec or conversion:
+            return (f"has a template field {{{_shorten(name)}}} that is not one of its params "
+                    "or has a format spec")
+    return None
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def lookup(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]...``, or None as soon as a level is missing or not a dict."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
 @dataclass
 class Run:
-    """A run directory opened for reading. Never raises for a corrupt manifest: `status` says."""
+    """A run directory opened for reading. Never raises for a corrupt manifest: `status` says.
+
+    The folder that holds ``path`` (as given, before resolving links) is its runs folder.
+    """
 
     path: Path
 
@@ -212,22 +340,35 @@ class Run:
         if not (path / MANIFEST).exists() and not (path / CONFIG).exists():
             raise UserInputError(
                 f"{path} is not a run directory: it has neither {MANIFEST} nor {CONFIG}.")
-        return cls(path)
+        run = cls(path)
+        if run.escapes_folder:
+            raise UserInputError(f"{path} is refused: {run.problem}.")
+        return run
+
+    @cached_property
+    def real_path(self) -> Path:
+        return self.path.resolve()
+
+    @cached_property
+    def escapes_folder(self) -> bool:
+        """Whether the run's real path leaves the folder that holds it (a symbolic link)."""
+        folder = Path(os.path.abspath(self.path)).parent.resolve()
+        return folder not in self.real_path.parents
 
     @cached_property
     def _manifest_or_error(self) -> tuple[dict[str, Any] | None, str | None]:
-        file = self.path / MANIFEST
-        if not file.exists():
-            return None, None
+        if self.escapes_folder:
+            return None, ("its real path leaves its runs folder (a symbolic link); "
+                          "nothing in it is read")
         try:
+            file = self.file(MANIFEST)
+            if not file.exists():
+                return None, None
             data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # UserInputError (outside the run) is a ValueError
             return None, f"manifest.json cannot be read: {exc}"
-        if not isinstance(data, dict) or "status" not in data:
-            return None, "manifest.json has no status field"
-        if data.get("schema_version", 0) > SCHEMA_VERSION:
-            return None, f"manifest schema {data['schema_version']} is newer than this nnaudit"
-        return data, None
+        problem = manifest_problem(data)
+        return (None, problem) if problem else (data, None)
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -236,7 +377,8 @@ class Run:
 
     @property
     def status(self) -> str:
-        """complete, failed, incomplete (no manifest yet) or corrupt (unreadable manifest)."""
+        """complete, failed, incomplete (no manifest yet) or corrupt (unreadable manifest, or a
+        run outside its folder)."""
         data, error = self._manifest_or_error
         if error:
             return "corrupt"
@@ -251,7 +393,11 @@ class Run:
         if error:
             return error
         if data is None:
-            return "interrupted: no manifest.json (resume it with `nnaudit run --resume`)"
+            if (self.path / CHECKPOINT).is_file():
+                return ("interrupted: no manifest.json (resume it with "
+                        f"`nnaudit run --resume {self.path}`)")
+            return ("interrupted: no manifest.json and no checkpoint to resume from; "
+                    "run it again")
         if data["status"] != "complete":
             return data.get("error") or f"status is {data['status']}"
         return None
@@ -266,11 +412,15 @@ class Run:
 
     @cached_property
     def config(self) -> dict[str, Any]:
-        file = self.path / CONFIG
-        if not file.exists():
-            return self.manifest.get("config", {})
-        with file.open("rb") as fh:
-            return tomllib.load(fh)
+        """config.toml, else the manifest's config; {} when neither can be read."""
+        try:  # Run.file refuses a run outside its folder (UserInputError, a ValueError)
+            file = self.file(CONFIG)
+            if not file.exists():
+                return self.manifest.get("config", {})
+            with file.open("rb") as fh:
+                return tomllib.load(fh)
+        except (OSError, ValueError):  # tomllib.TOMLDecodeError is a ValueError
+            return {}
 
     @property
     def audits(self) -> dict[str, dict[str, Any]]:
@@ -280,17 +430,19 @@ class Run:
         return self.audits.get(name, {}).get("status") == "complete"
 
     def file(self, rel: str) -> Path:
-        """A file named by the manifest, refused when the name leads outside the run."""
+        """A file of the run, refused when its real path leads outside the run."""
         path = (self.path / rel).resolve()
-        if not path.is_relative_to(self.path.resolve()):
-            raise UserInputError(f"run {self.name} names a file outside itself: {rel!r}.")
+        if self.escapes_folder or self.real_path not in path.parents:
+            raise UserInputError(
+                f"run {self.name}: {rel!r} leads outside the run directory (a symbolic link or "
+                "a '..' path), so it is not read.")
         return path
 
     def table(self, audit: str, name: str) -> pd.DataFrame:
         rel = self.audits.get(audit, {}).get("tables", {}).get(name)
         if rel is None:
             raise KeyError(f"run {self.name} has no table {audit}/{name}")
-        return pd.read_parquet(self.file(rel))
+        return self._read_table(rel)
 
     def tables(self, audit: str) -> dict[str, pd.DataFrame]:
         return {n: self.table(audit, n) for n in self.audits.get(audit, {}).get("tables", {})}
@@ -310,8 +462,18 @@ class Run:
         return self._optional_table("predictions.parquet")
 
     def _optional_table(self, name: str) -> pd.DataFrame | None:
-        file = self.path / name
-        return pd.read_parquet(file) if file.exists() else None
+        return self._read_table(name) if (self.path / name).exists() else None
+
+    def _read_table(self, rel: str) -> pd.DataFrame:
+        """A Parquet file of the run; a damaged one is bad input that names itself."""
+        file = self.file(rel)
+        try:
+            return pd.read_parquet(file)
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            if environment_error(exc):  # a permission or device fault: said as such
+                raise
+            raise UserInputError(f"run {self.name}: {rel} cannot be read as a Parquet table "
+                                 f"({one_line(exc)}).") from None
 
 
 def require_complete(path: Path | str) -> Run:
@@ -332,5 +494,6 @@ def iter_run_dirs(root: Path | str) -> Iterator[Path]:
 
 
 def list_runs(root: Path | str) -> list[Run]:
-    """Every run directory directly under ``root``, newest first."""
+    """Every run directory directly under ``root``, newest first (those that lead outside
+    ``root`` included, as corrupt)."""
     return sorted((Run(p) for p in iter_run_dirs(root)), key=lambda r: r.name, reverse=True)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
+
 from nnaudit.headline import headline_values
-from nnaudit.store import Run
+from nnaudit.store import Run, lookup
 
 
 def run_summary(run: Run) -> dict[str, Any]:
@@ -19,18 +21,23 @@ def run_summary(run: Run) -> dict[str, Any]:
         "problem": run.problem,
         "kind": manifest.get("kind"),
         "created_at": manifest.get("created_at"),
-        "dataset": manifest.get("dataset", {}).get("name") or run.config.get("data", {}).get("name"),
-        "model": manifest.get("model", {}).get("name") or run.config.get("model", {}).get("name"),
+        "dataset": lookup(manifest, "dataset", "name") or _text(lookup(run.config, "data", "name")),
+        "model": lookup(manifest, "model", "name") or _text(lookup(run.config, "model", "name")),
         "device": manifest.get("device"),
         "metrics": manifest.get("metrics", {}),
         "headline": headline_values(run.manifest),
         "audits": {name: {"status": a.get("status"), "summary": a.get("summary", {}),
-                          "findings": [f["text"] for f in a.get("findings", [])],
+                          "findings": [f.text for f in run.findings(name)],
                           **({"error": a["error"]} if "error" in a else {}),
                           **({"reason": a["reason"]} if "reason" in a else {})}
                    for name, a in run.audits.items()},
-        "files": sorted(p.name for p in run.path.iterdir() if p.is_file() and not p.name.startswith(".")),
+        "files": sorted(p.name for p in run.path.iterdir() if p.is_file() and not p.name.startswith("."))
+                 if not run.escapes_folder else [],
     }
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _fmt(value: Any, pct: bool = False) -> str:
@@ -44,6 +51,13 @@ def _fmt(value: Any, pct: bool = False) -> str:
 STATUS_STYLE = {"complete": "green", "failed": "red", "incomplete": "yellow", "corrupt": "red"}
 
 
+def _status(status: str) -> Text:
+    return Text(status, style=STATUS_STYLE.get(status, "white"))
+
+
+# Every string that comes from a run (names, groups, findings, errors) goes to Rich as a `Text`,
+# which is never parsed for markup ("[/]", "[link=...]") nor emoji codes.
+
 def print_run_table(runs: list[Run], console) -> None:
     from rich.table import Table
 
@@ -52,14 +66,14 @@ def print_run_table(runs: list[Run], console) -> None:
         return
     table = Table("run", "status", "date", "dataset", "model", "test acc", "worst group error",
                   "energy kWh")
+    table.columns[0].no_wrap = True  # a run name is copied whole into the next command
     for run in runs:
         summary = run_summary(run)
         h = summary["headline"]
-        status = summary["status"]
-        table.add_row(run.name, f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]",
-                      (summary["created_at"] or "")[:19], summary["dataset"] or "-",
-                      summary["model"] or "-", _fmt(h["test_accuracy"], pct=True),
-                      f"{_fmt(h['worst_group_error'], pct=True)} ({h['worst_group'] or '-'})"
+        table.add_row(Text(run.name), _status(summary["status"]),
+                      Text((summary["created_at"] or "")[:19]), Text(summary["dataset"] or "-"),
+                      Text(summary["model"] or "-"), _fmt(h["test_accuracy"], pct=True),
+                      Text(f"{_fmt(h['worst_group_error'], pct=True)} ({h['worst_group'] or '-'})")
                       if h["worst_group_error"] is not None else "-",
                       _fmt(h["energy_kwh"]))
     console.print(table)
@@ -67,9 +81,10 @@ def print_run_table(runs: list[Run], console) -> None:
 
 def print_run_summary(run: Run, console) -> None:
     summary = run_summary(run)
-    status = summary["status"]
-    console.print(f"[bold]{run.name}[/]  [{STATUS_STYLE.get(status, 'white')}]{status}[/]"
-                  + (f"  ({summary['problem']})" if summary["problem"] else ""))
+    title = Text.assemble((run.name, "bold"), "  ", _status(summary["status"]))
+    if summary["problem"]:
+        title.append(f"  ({summary['problem']})")
+    console.print(title)
     h = summary["headline"]
     line = [f"dataset {summary['dataset']}", f"model {summary['model']}"]
     if h["test_accuracy"] is not None:
@@ -79,17 +94,20 @@ def print_run_summary(run: Run, console) -> None:
     if h["energy_kwh"] is not None:
         label = "" if h["energy_measured"] else " (estimated)"
         line.append(f"energy {h['energy_kwh']:.3g} kWh, {1000 * (h['co2_kg'] or 0):.3g} g CO2eq{label}")
-    console.print(" | ".join(line))
+    console.print(Text(" | ".join(line)))
     for name, audit in summary["audits"].items():
-        state = audit["status"]
-        console.print(f"\n[bold]{name}[/] [{STATUS_STYLE.get(state, 'dim')}]{state}[/]"
-                      + (f": {audit.get('error') or audit.get('reason')}" if state != "complete" else ""))
+        state = str(audit["status"])
+        heading = Text.assemble("\n", (name, "bold"), " ",
+                                Text(state, style=STATUS_STYLE.get(state, "dim")))
+        if state != "complete":
+            heading.append(f": {audit.get('error') or audit.get('reason')}")
+        console.print(heading)
         for text in audit["findings"][:4]:
-            console.print(f"  - {text}")
+            console.print(Text(f"  - {text}"))
     # Paths are printed unwrapped, so they can be copied from any terminal width.
-    console.print(f"\nRun directory: {run.path}", soft_wrap=True)
+    console.print(Text(f"\nRun directory: {run.path}"), soft_wrap=True)
     next_steps = [f"nnaudit show {run.path}"]
     if (run.path / "report.html").exists():
         next_steps.insert(0, f"open {run.path / 'report.html'}")
     next_steps.append(f"nnaudit dashboard {run.path.parent}")
-    console.print("Next: " + "  |  ".join(next_steps), soft_wrap=True)
+    console.print(Text("Next: " + "  |  ".join(next_steps)), soft_wrap=True)

@@ -21,7 +21,7 @@ import streamlit as st
 from nnaudit.store import Run
 from nnaudit.dashboards import (data, page_compare, page_energy, page_fairness, page_generalization,
                         page_interpretability, page_runs)
-from nnaudit.dashboards.text import LANGUAGE_NAMES, LANGUAGES, translator
+from nnaudit.dashboards.text import LANGUAGE_NAMES, LANGUAGES, literal, translator
 from nnaudit.dashboards.widgets import PageContext
 
 PAGES = {
@@ -64,7 +64,7 @@ def sidebar(root: Path) -> tuple[str, str, list[Run], dict[str, float], pd.DataF
                or table[table["status"] == "complete"]["run"].tolist()[:1])
     names = st.sidebar.multiselect(t("Runs to open (one or two)"), openable, default=default,
                                    max_selections=2, key="selected_runs")
-    st.sidebar.caption(t("Folder: {folder} · {count} runs").format(folder=root.name,
+    st.sidebar.caption(t("Folder: {folder} · {count} runs").format(folder=literal(root.name),
                                                                     count=len(table)))
     st.query_params.update({"page": page, "lang": lang})
     st.query_params["run"] = names
@@ -75,7 +75,7 @@ def main() -> None:
     st.set_page_config(page_title="nnaudit", page_icon="⚖️", layout="wide")
     root = runs_root(sys.argv[1:])
     if not root.is_dir():
-        st.error(f"{root} is not a folder of runs. Start the dashboard with --runs RUNS_DIR.")
+        st.error(f"{literal(root)} is not a folder of runs. Start the dashboard with --runs RUNS_DIR.")
         return
     lang, page, selected, dirs, table = sidebar(root)
     PAGES[page][1](PageContext(root=root, lang=lang, t=translator(lang), selected=selected,

@@ -1,8 +1,9 @@
 """Cached, confined reads of a folder of run directories for the dashboard.
 
 Every read goes through `nnaudit.store`; runs are chosen by name among `list_runs(root)`, never by
-a path typed in the browser, and every file a manifest points to must resolve inside its run
-directory (a hand-edited manifest cannot make the app read ``../../etc/passwd``). Cache keys are
+a path typed in the browser, a run directory whose real path leaves the folder is listed as
+corrupt and never read, and every file of a run must resolve inside it (neither a hand-edited
+manifest nor a symbolic link can make the app read ``/etc/passwd``). Cache keys are
 the run's path and its manifest's modification time, so a run that finishes or is rewritten is
 read again while the other 99 come from the cache.
 """
@@ -18,7 +19,7 @@ import streamlit as st
 from nnaudit.errors import UserInputError
 from nnaudit.headline import headline_values
 from nnaudit.results import Finding
-from nnaudit.store import MANIFEST, Run, iter_run_dirs
+from nnaudit.store import MANIFEST, Run, iter_run_dirs, lookup
 
 # The headline columns of the Runs page (`nnaudit.headline`): read from the manifest alone.
 HEADLINE_COLUMNS = ("test_accuracy", "worst_group_error", "energy_kwh")
@@ -56,14 +57,6 @@ def cached_run(run_dir: str, mtime: float) -> Run:
     return run
 
 
-def _dig(data: Any, keys: tuple[str, ...]) -> Any:
-    for key in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
-
-
 @st.cache_data(show_spinner=False, max_entries=2000)
 def run_row(run_dir: str, mtime: float) -> dict[str, Any]:
     """One row of the Runs page, from the manifest only."""
@@ -73,14 +66,13 @@ def run_row(run_dir: str, mtime: float) -> dict[str, Any]:
         "run": run.name,
         "status": run.status,
         "date": manifest.get("created_at") or manifest.get("finished_at") or "",
-        "dataset": _dig(manifest, ("dataset", "name")) or "",
-        "model": _dig(manifest, ("model", "name")) or "",
+        "dataset": lookup(manifest, "dataset", "name") or "",
+        "model": lookup(manifest, "model", "name") or "",
         "kind": manifest.get("kind", ""),
     }
     values = headline_values(manifest)
     for column in HEADLINE_COLUMNS:
-        value = values[column]
-        row[column] = float(value) if isinstance(value, (int, float)) else None
+        row[column] = values[column]
     row["audits"] = ", ".join(sorted(n for n, a in run.audits.items()
                                      if isinstance(a, dict) and a.get("status") == "complete"))
     row["notice"] = run.problem or ""
@@ -152,10 +144,10 @@ def prediction_columns(run_dir: str, mtime: float) -> list[str]:
     """The column names of predictions.parquet, from its schema alone (no data read)."""
     import pyarrow.parquet as pq
 
-    file = Path(run_dir) / "predictions.parquet"
-    if not file.exists():
-        return []
-    try:
+    try:  # Run.file refuses (UserInputError, a ValueError) a file that leads outside the run
+        file = Run(Path(run_dir)).file("predictions.parquet")
+        if not file.exists():
+            return []
         schema = pq.read_schema(file)
     except (OSError, ValueError):
         return []
@@ -164,10 +156,19 @@ def prediction_columns(run_dir: str, mtime: float) -> list[str]:
     return [c for c in schema.names if c not in index]
 
 
-def report_files(run: Run) -> dict[str, Path]:
-    """report.html / report.pdf of a run, when present."""
-    return {ext: run.path / f"report.{ext}" for ext in ("html", "pdf")
-            if (run.path / f"report.{ext}").is_file()}
+def report_formats(run: Run) -> tuple[list[str], list[str]]:
+    """The formats (html, pdf) of the run's reports that can be offered, and why any other was
+    refused: a report that leads outside the run (a link to ``/etc/passwd``) is never served."""
+    formats, refusals = [], []
+    for ext in ("html", "pdf"):
+        if not (run.path / f"report.{ext}").is_file():
+            continue
+        try:
+            run.file(f"report.{ext}")
+            formats.append(ext)
+        except UserInputError as refusal:
+            refusals.append(str(refusal))
+    return formats, refusals
 
 
 def score_classes(columns: Iterable[str]) -> list[str]:

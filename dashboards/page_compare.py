@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from nnaudit.store import Run
+from nnaudit.dashboards.text import literal
 from nnaudit.dashboards.widgets import PageContext, run_header, show_table
 
 
@@ -57,7 +58,7 @@ def render(ctx: PageContext) -> None:
         with col:
             st.markdown(f"**{label}**")
             run_header(ctx, run)
-            st.caption(" · ".join(str(x) for x in (
+            st.caption(" · ".join(literal(x) for x in (
                 (run.manifest.get("dataset") or {}).get("name"),
                 (run.manifest.get("model") or {}).get("name"), run.manifest.get("created_at"))
                 if x))

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from nnaudit.dashboards import data
+from nnaudit.dashboards.text import literal
 from nnaudit.dashboards.widgets import (PageContext, audit_section, detail_page, first_column,
                                 show_findings, show_table)
 from nnaudit.reports.tables import interval_columns
@@ -43,13 +44,13 @@ def render(ctx: PageContext) -> None:
             result = data.fairness_at_threshold(str(run.path), ctx.mtime(run), positive,
                                                 threshold, min_group_size)
         except Exception as exc:  # the audit rejects bad input with a message worth showing
-            st.error(t("The table could not be recomputed: {error}").format(error=exc))
+            st.error(t("The table could not be recomputed: {error}").format(error=literal(exc)))
         else:
             table = result["tables"].get(BY_GROUP, table)
             findings = result["findings"]
             st.caption(t("Recomputed from predictions.parquet at threshold {threshold} "
                          "(positive class: {positive}).").format(
-                             threshold=ctx.number(threshold), positive=positive))
+                             threshold=ctx.number(threshold), positive=literal(positive)))
 
     show_findings(ctx, findings)
     if table is None or table.empty:
@@ -120,7 +121,7 @@ def _subgroup_view(ctx: PageContext, run, table: pd.DataFrame, min_group_size: i
 
     if small.any():
         st.warning(t("Groups too small to rank (n below {n}): {groups}").format(
-            n=min_group_size, groups=", ".join(view.loc[small, group_col].astype(str))))
+            n=min_group_size, groups=", ".join(map(literal, view.loc[small, group_col]))))
 
     heat = _intersection_grid(table, attributes, metric)
     if heat is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nnaudit.audits import GROUPS
+from nnaudit.dashboards.text import literal
 from nnaudit.dashboards.widgets import PageContext, audit_section, detail_page
 from nnaudit.reports.model_card import audit_title
 
@@ -23,6 +24,7 @@ def render(ctx: PageContext) -> None:
     for audit in GENERALIZATION:
         st.subheader(audit_title(audit, ctx.lang))
         protocol = run.audits.get(audit, {}).get("protocol") or {}
-        if protocol.get("protocol") or protocol.get("name"):
-            st.caption(ctx.t("Protocol") + f": {protocol.get('protocol') or protocol['name']}")
+        name = protocol.get("protocol") or protocol.get("name")
+        if name:
+            st.caption(ctx.t("Protocol") + f": {literal(name)}")
         audit_section(ctx, run, audit)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nnaudit.dashboards import data
+from nnaudit.dashboards.text import literal
 from nnaudit.dashboards.widgets import PageContext, run_header
 
 SORTABLE = ("run", "date", "dataset", "model", "test_accuracy", "worst_group_error", "energy_kwh",
@@ -19,13 +20,13 @@ def render(ctx: PageContext) -> None:
     st.header(t("Runs"))
     table = ctx.runs if ctx.runs is not None else data.runs_table(ctx.root)
     if table.empty:
-        st.info(t("No run directories in this folder yet.") + f" ({ctx.root.name})")
+        st.info(t("No run directories in this folder yet.") + f" ({literal(ctx.root.name)})")
         return
 
     broken = table[table["status"] != "complete"]
     if not broken.empty:
         st.warning(t("Some runs are not results and show only their notice:") + " "
-                   + "; ".join(f"{r.run} ({t(r.status)})" for r in broken.itertuples()))
+                   + "; ".join(f"{literal(r.run)} ({t(r.status)})" for r in broken.itertuples()))
 
     filters = st.columns([2, 2, 2, 3])
     statuses = filters[0].multiselect(t("Status"), sorted(table["status"].unique()),

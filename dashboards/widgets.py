@@ -4,7 +4,7 @@ the generic view of an audit, so a table or figure a new audit writes shows up w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -14,7 +14,7 @@ import streamlit as st
 
 from nnaudit.store import Run
 from nnaudit.dashboards import data
-from nnaudit.dashboards.text import format_finding, format_number
+from nnaudit.dashboards.text import format_finding, format_number, literal
 
 SEVERITY_BOX = {"alert": st.error, "warning": st.warning, "info": st.info}
 
@@ -59,22 +59,36 @@ def detail_page(ctx: PageContext, title: str) -> Run | None:
 
 def run_header(ctx: PageContext, run: Run) -> None:
     """Run name, its notice if it is not a result, and download buttons for its reports."""
-    st.subheader(run.name)
+    st.subheader(literal(run.name))
     if run.problem:
-        st.warning(f"{ctx.t(run.status)}: {run.problem}")
-    files = data.report_files(run)
+        st.warning(f"{ctx.t(run.status)}: {literal(run.problem)}")
+    formats, refusals = data.report_formats(run)
+    for refusal in refusals:  # the store's sentence, in English as the runs' notices are
+        st.caption(literal(refusal))
     mime = {"html": "text/html", "pdf": "application/pdf"}
-    for col, (ext, path) in zip(st.columns(max(len(files), 1)), files.items()):
-        # A callable is read on click only, not on every rerun of the page.
+    for col, ext in zip(st.columns(max(len(formats), 1)), formats):
+        # A callable is read on click only, not on every rerun of the page; it checks again
+        # that the file stays inside the run.
         col.download_button(ctx.t("Download report ({format})").format(format=ext.upper()),
-                            path.read_bytes,
+                            lambda name=f"report.{ext}": run.file(name).read_bytes(),
                             file_name=f"{run.name}-report.{ext}", mime=mime[ext],
                             key=f"report-{run.name}-{ext}")
 
 
 def show_findings(ctx: PageContext, findings: list) -> None:
+    """Each finding in the box of its severity; its words are the catalog's, its numbers are
+    formatted for the language, and its other params (group names...) shown as `literal` text."""
     for finding in findings:
-        SEVERITY_BOX.get(finding.severity, st.info)(format_finding(finding, ctx.lang))
+        shown = replace(finding, params={k: _literal_param(v) for k, v in finding.params.items()})
+        SEVERITY_BOX.get(finding.severity, st.info)(format_finding(shown, ctx.lang))
+
+
+def _literal_param(value: Any) -> Any:
+    if isinstance(value, (int, float)) or value is None:  # numbers (and bools) the catalog formats
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_literal_param(v) for v in value]
+    return literal(value)
 
 
 def show_table(ctx: PageContext, df: pd.DataFrame, name: str, run: Run) -> None:
@@ -92,7 +106,7 @@ def show_summary(ctx: PageContext, summary: dict[str, Any]) -> None:
              if isinstance(v, (int, float, str)) and not isinstance(v, bool)]
     for i in range(0, len(items), 4):
         for col, (key, value) in zip(st.columns(4), items[i:i + 4]):
-            shown = ctx.number(value) if isinstance(value, (int, float)) else value
+            shown = ctx.number(value) if isinstance(value, (int, float)) else literal(value)
             col.metric(ctx.t(key.replace("_", " ")), shown)
 
 
@@ -138,7 +152,8 @@ def audit_section(ctx: PageContext, run: Run, audit: str, *, with_findings: bool
     info = run.audits.get(audit)
     if not isinstance(info, dict) or info.get("status") != "complete":
         reason = info.get("reason") if isinstance(info, dict) else None
-        st.info(ctx.t("This audit did not run for this run.") + (f" ({reason})" if reason else ""))
+        st.info(ctx.t("This audit did not run for this run.")
+                + (f" ({literal(reason)})" if reason else ""))
         return False
     if with_findings:
         show_findings(ctx, data.findings(run, audit))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from nnaudit.cli._app import app, console
+from nnaudit.cli._app import app, print_error
 # Importing a module registers its commands; `nnaudit --help` lists them in this order.
 from nnaudit.cli import _run, _blackbox, _runs, _catalog  # noqa: E402,F401,I001
 from nnaudit.errors import UserInputError
@@ -21,18 +21,20 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    from rich.markup import escape
+    from nnaudit.errors import environment_error
 
     try:
         app()
     except UserInputError as exc:
-        console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        print_error("error:", str(exc))
         sys.exit(2)
-    except Exception as exc:  # an internal error: exit 1 with the cause, not a bare traceback
-        console(stderr=True).print(
-            f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')}\n"
-            "This is a bug in nnaudit; rerun with NNAUDIT_DEBUG=1 for the traceback.",
-            soft_wrap=True)
+    except Exception as exc:
+        fault = environment_error(exc)  # a full disk, a read-only or missing path: exit 2
+        if fault is not None:
+            print_error("error:", fault)
+        else:  # an internal error: exit 1 with the cause, not a bare traceback
+            print_error("internal error:", f"{type(exc).__name__}: {exc}\n"
+                        "This is a bug in nnaudit; rerun with NNAUDIT_DEBUG=1 for the traceback.")
         if os.environ.get("NNAUDIT_DEBUG"):
             raise
-        sys.exit(1)
+        sys.exit(2 if fault is not None else 1)

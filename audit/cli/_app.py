@@ -26,7 +26,18 @@ SET_HELP = "Any config key, e.g. --set train.lr=0.01 (repeatable)."
 def console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    console = Console(stderr=stderr, highlight=False, emoji=False)
+    if not console.is_terminal:  # piped or redirected: no width to fit, so no run name is cut
+        console.width = 100_000
+    return console
+
+
+def print_error(label: str, sentence: str) -> None:
+    """``label`` in red, then ``sentence`` as plain text: a message quotes user data (a group
+    named "[/]", a config key "[train]"), which Rich must not read as markup."""
+    from rich.text import Text
+
+    console(stderr=True).print(Text.assemble((label, "bold red"), " ", sentence), soft_wrap=True)
 
 
 def flags(**values: Any) -> dict[str, Any]:
@@ -47,8 +58,6 @@ def resolve_config(config: Optional[Path], overrides: dict[str, Any], assignment
 
 def report_run(run, *, quiet: bool, as_json: bool) -> None:
     """Print a finished run (summary, path or JSON); exit 1 when one of its audits failed."""
-    from rich.markup import escape
-
     from nnaudit.summary import print_run_summary, run_summary
 
     if as_json:
@@ -59,6 +68,5 @@ def report_run(run, *, quiet: bool, as_json: bool) -> None:
         print_run_summary(run, console())
     failed = [name for name, audit in run.audits.items() if audit.get("status") == "failed"]
     if failed:
-        console(stderr=True).print(f"[red]Audit(s) failed:[/] {escape(', '.join(failed))} "
-                                   "(see manifest.json).")
+        print_error("Audit(s) failed:", f"{', '.join(failed)} (see manifest.json).")
         raise typer.Exit(1)

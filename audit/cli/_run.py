@@ -129,7 +129,7 @@ def _training_of(spec: str) -> dict[str, Any]:
 
 def _execute(work: Callable[["_Progress"], Path], *, epochs: int, quiet: bool,
              as_json: bool) -> None:
-    from rich.markup import escape
+    from rich.text import Text
 
     from nnaudit.pipeline import RunInterrupted
     from nnaudit.store import Run
@@ -139,14 +139,15 @@ def _execute(work: Callable[["_Progress"], Path], *, epochs: int, quiet: bool,
             path = work(progress)
         except RunInterrupted as interrupted:
             progress.stop()
-            where = escape(str(interrupted.path)) if interrupted.path else None
+            where = str(interrupted.path) if interrupted.path else None
             if interrupted.resumable:
                 hint = f"continue it with `nnaudit run --resume {where}`."
             elif where:
                 hint = f"it cannot be resumed (no checkpoint yet): {where} can be deleted."
             else:
                 hint = "no run directory was made."
-            console(stderr=True).print(f"[yellow]Interrupted.[/] The run is incomplete; {hint}",
+            console(stderr=True).print(Text.assemble(("Interrupted.", "yellow"),
+                                                     f" The run is incomplete; {hint}"),
                                        soft_wrap=True)
             raise typer.Exit(130)
     report_run(Run.open(path), quiet=quiet, as_json=as_json)

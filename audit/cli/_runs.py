@@ -66,10 +66,12 @@ def report(
 def dashboard(
     runs_dir: Path = typer.Argument(Path("runs"), help="Folder of run directories."),
     port: int = typer.Option(8501, help="Port of the local web server."),
+    address: str = typer.Option("localhost", help="Address to listen on; 0.0.0.0 shares the dashboard with the network."),
+    headless: Optional[bool] = typer.Option(None, "--headless/--browser", help="Do not open a browser (default: open one only when run from a terminal)."),
 ) -> None:
-    """Open the Streamlit dashboard over a folder of runs."""
+    """Serve the Streamlit dashboard over a folder of runs (Ctrl-C stops it)."""
     from nnaudit.dashboards import launch
 
     if not runs_dir.is_dir():
         raise UserInputError(f"{runs_dir} is not a folder of runs (it does not exist).")
-    launch(runs_dir, port)
+    launch(runs_dir, port, address=address, headless=headless)

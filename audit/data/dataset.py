@@ -7,13 +7,14 @@ source: seeded stratified splits, subgroup counts for the dataset card, and the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 
-from nnaudit.errors import UserInputError
+from nnaudit.errors import UserInputError, one_line
 
 
 @dataclass
@@ -61,20 +62,50 @@ class AuditDataset:
 
 
 def stratified_indices(y: np.ndarray, test_size: float | int, val_size: float | int,
-                       seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       seed: int, *, classes: Sequence[str] | None = None,
+                       where: str = "the dataset") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seeded train/val/test index arrays, each with the class proportions of ``y``.
 
-    Sizes are fractions of the whole or absolute counts, as in scikit-learn.
+    Sizes are fractions of the whole or absolute counts, as in scikit-learn. A split that
+    cannot keep the proportions (a class with one row, fewer test rows than classes) is a
+    `UserInputError` naming ``where`` and the class too small (by its name in ``classes``).
     """
     from sklearn.model_selection import train_test_split  # ~1 s import, only for loaders that split
 
     index = np.arange(len(y))
-    rest, test = train_test_split(index, test_size=test_size, stratify=y, random_state=seed)
-    if isinstance(val_size, float):
-        val_size = round(val_size * len(y))
-    train, val = train_test_split(rest, test_size=val_size, stratify=y[rest],
-                                  random_state=seed + 1)
+    try:
+        rest, test = train_test_split(index, test_size=test_size, stratify=y, random_state=seed)
+        if isinstance(val_size, float):
+            val_size = round(val_size * len(y))
+        train, val = train_test_split(rest, test_size=val_size, stratify=y[rest],
+                                      random_state=seed + 1)
+    except ValueError:
+        counts = np.bincount(y)
+        smallest = int(np.argmin(counts))
+        if counts[smallest] < 3:
+            name = classes[smallest] if classes is not None else smallest
+            raise UserInputError(
+                f"class {str(name)!r} of {where} has {counts[smallest]} row(s); a train, "
+                "validation and test split that keeps the class proportions needs at least 3 "
+                "per class (drop or merge that class).") from None
+        raise UserInputError(
+            f"{where} has too few rows ({len(y)}) for a train, validation and test split of "
+            f"{len(counts)} classes with test_size={test_size} and val_size={val_size}.") from None
     return np.sort(train), np.sort(val), np.sort(test)
+
+
+def read_csv(path: Path, what: str = "CSV file", **read_options) -> pd.DataFrame:
+    """A CSV file read by pandas; a missing path, a folder or content that is not CSV text is
+    a `UserInputError` naming the file (``what`` says which file it is to the user)."""
+    if path.is_dir():
+        raise UserInputError(f"the {what} {str(path)!r} is a folder, not a file.")
+    if not path.is_file():
+        raise UserInputError(f"the {what} {str(path)!r} does not exist.")
+    try:
+        return pd.read_csv(path, **read_options)
+    except ValueError as error:  # ParserError, EmptyDataError and UnicodeDecodeError among them
+        raise UserInputError(f"the {what} {str(path)!r} cannot be read as CSV text "
+                             f"({one_line(error)}).") from None
 
 
 def check_classes(labels: Sequence[Any], where: str) -> list[str]:

@@ -10,19 +10,19 @@ are decoded with torchvision.io and resized to ``image_size``. When the decoded 
 from __future__ import annotations
 
 import hashlib
+import pickle
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-import pandas as pd
 import torch
 import torchvision.io
 import torchvision.transforms.v2.functional as TF
 
-from nnaudit.data.dataset import (AuditDataset, Split, check_classes, make_card, require_columns,
-                                sensitive_groups, stratified_indices)
+from nnaudit.data.dataset import (AuditDataset, Split, check_classes, make_card, read_csv,
+                                require_columns, sensitive_groups, stratified_indices)
 from nnaudit.errors import UserInputError
-from nnaudit.store import atomic_write
+from nnaudit.store import atomic_torch_save
 
 
 def decode_image(path: Path, image_size: tuple[int, int], grayscale: bool) -> torch.Tensor:
@@ -52,14 +52,31 @@ class LazyImages(torch.utils.data.Dataset):
 def _cached_decode(files: list[Path], image_size: tuple[int, int], grayscale: bool,
                    cache_file: Path) -> torch.Tensor:
     """All images as one uint8 tensor, read from ``cache_file`` when a previous run wrote it."""
-    if cache_file.is_file():
-        return torch.load(cache_file, weights_only=True)
+    shape = (len(files), 1 if grayscale else 3, *image_size)
+    cached = _read_cache(cache_file, shape) if cache_file.is_file() else None
+    if cached is not None:
+        return cached
     images = torch.stack([decode_image(f, image_size, grayscale) for f in files])
     try:  # atomic: a crash never leaves half a cache, nor a temporary file
-        atomic_write(cache_file, lambda path: torch.save(images, path))
+        atomic_torch_save(cache_file, images)
     except OSError:
-        pass  # a read-only folder only costs decoding again next time
+        pass  # a read-only folder or a full disk only costs decoding again next time
     return images
+
+
+def _read_cache(cache_file: Path, shape: tuple[int, ...]) -> torch.Tensor | None:
+    """The cached images, or None when the file is not a cache of these images (another
+    program's file under its name, a crafted pickle): they are decoded again and the file
+    replaced. Loaded with weights_only=True, so no pickle in it runs; torch's error for such a
+    file would advise weights_only=False, which must never reach a user."""
+    try:
+        images = torch.load(cache_file, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError):
+        return None
+    if isinstance(images, torch.Tensor) and images.dtype == torch.uint8 \
+            and tuple(images.shape) == shape:
+        return images
+    return None
 
 
 def load_image_folder(*, seed: int = 0, data_dir: Path | None = None, csv: str | None = None,
@@ -79,9 +96,7 @@ def load_image_folder(*, seed: int = 0, data_dir: Path | None = None, csv: str |
     csv_path = Path(csv).expanduser()
     if data_dir is not None and not csv_path.is_absolute():
         csv_path = data_dir / csv_path
-    if not csv_path.is_file():
-        raise UserInputError(f"the metadata CSV {str(csv_path)!r} does not exist.")
-    frame = pd.read_csv(csv_path)
+    frame = read_csv(csv_path, "metadata CSV")
     where = repr(str(csv_path))
     sensitive = list(sensitive_columns)
     require_columns(frame, [file_column, target_column, *sensitive], where)
@@ -106,7 +121,8 @@ def load_image_folder(*, seed: int = 0, data_dir: Path | None = None, csv: str |
         cache_folder = Path(cache_dir).expanduser() if cache_dir else csv_path.parent
         images = _cached_decode(files, size, grayscale, cache_folder / f"{csv_path.stem}.{key}.pt")
 
-    indices = stratified_indices(y_all.numpy(), test_size, val_size, seed)
+    indices = stratified_indices(y_all.numpy(), test_size, val_size, seed, classes=classes,
+                                 where=where)
     splits = {}
     for split, index in zip(("train", "val", "test"), indices):
         index_t = torch.from_numpy(index)

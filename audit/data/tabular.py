@@ -18,8 +18,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from nnaudit.data.dataset import (AuditDataset, Split, check_classes, make_card, require_columns,
-                                sensitive_groups, stratified_indices)
+from nnaudit.data.dataset import (AuditDataset, Split, check_classes, make_card, read_csv,
+                                require_columns, sensitive_groups, stratified_indices)
 from nnaudit.errors import UserInputError
 
 ADULT_COLUMNS = ["age", "workclass", "fnlwgt", "education", "education-num", "marital-status",
@@ -28,12 +28,7 @@ ADULT_COLUMNS = ["age", "workclass", "fnlwgt", "education", "education-num", "ma
 
 
 def _read_csv(path: Path, **read_options) -> pd.DataFrame:
-    if not path.is_file():
-        raise UserInputError(f"the CSV file {str(path)!r} does not exist.")
-    try:
-        return pd.read_csv(path, skipinitialspace=True, **read_options)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
-        raise UserInputError(f"{str(path)!r} cannot be read as a CSV file ({error}).") from None
+    return read_csv(path, skipinitialspace=True, **read_options)
 
 
 def _build(name: str, frame: pd.DataFrame, test_frame: pd.DataFrame | None, *, where: str,
@@ -54,6 +49,10 @@ def _build(name: str, frame: pd.DataFrame, test_frame: pd.DataFrame | None, *, w
     if missing:
         raise UserInputError(
             f"{where} has missing values (NaN) in feature column {missing[0]!r}; fill or drop them first.")
+    if whole[target].isna().any():
+        raise UserInputError(
+            f"the target column {target!r} of {where} has {int(whole[target].isna().sum())} "
+            "missing values (NaN); fill or drop those rows first.")
     labels = whole[target].astype(str).str.strip().to_numpy()
     classes = check_classes(labels, f"column {target!r} of {where}")
     if positive is not None and str(positive) not in classes:
@@ -63,7 +62,8 @@ def _build(name: str, frame: pd.DataFrame, test_frame: pd.DataFrame | None, *, w
     y_all = np.searchsorted(classes, labels)
 
     if test_frame is None:
-        train_idx, val_idx, test_idx = stratified_indices(y_all, test_size, val_size, seed)
+        train_idx, val_idx, test_idx = stratified_indices(y_all, test_size, val_size, seed,
+                                                          classes=classes, where=where)
     else:
         n = len(frame)
         train_idx, val_idx = train_test_split(np.arange(n), test_size=val_size,

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nnaudit.store import Run
-from nnaudit.reports.i18n import format_finding, format_number
+from nnaudit.reports.i18n import format_number
 
 from dashboard_run_folder import (ACCURACY, APP, CORRUPT, FAILED, INCOMPLETE, RUN_A, RUN_B,
                                   TRAINING_KWH)
@@ -143,8 +143,10 @@ def test_french_switches_numbers_and_findings(app, runs_dir):
                                                                               "percent")
     at.sidebar.radio(key="page").set_value("fairness")
     at = rerun(at)
-    finding = Run(runs_dir / RUN_A).findings("fairness")[0]
-    assert format_finding(finding, "fr") in [e.value for e in at.error]
+    # the French sentence, a decimal comma, group names as literal text (code spans)
+    worst = Run(runs_dir / RUN_A).manifest["audits"]["fairness"]["summary"]["worst_group"]
+    errors = [e.value for e in at.error]
+    assert any(e.startswith(f"` {worst} ` a un taux d'erreur") and "," in e for e in errors), errors
 
 
 def test_energy_projection_follows_the_slider(app, runs_dir):

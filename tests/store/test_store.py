@@ -155,9 +155,9 @@ def test_a_manifest_cannot_point_outside_its_run(tmp_path):
                                  "figures": {"f": "../../secret.parquet"}}
     writer.finish({})
     run = Run.open(writer.path)
-    with pytest.raises(UserInputError, match="outside itself"):
+    with pytest.raises(UserInputError, match="leads outside the run"):
         run.table("fairness", "t")
-    with pytest.raises(UserInputError, match="outside itself"):
+    with pytest.raises(UserInputError, match="leads outside the run"):
         run.figures("fairness")
 
 
