@@ -61,7 +61,7 @@ def prepare(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes=None, 
     if len(y_true) == 0:
         raise UserInputError("There are no predictions to audit (0 rows).")
     names, t, p = _class_indices(y_true, y_pred, classes)
-    pos = _positive_index(positive, names)
+    pos = positive_index(positive, names)
 
     probabilities = positive_scores = None
     if scores is not None:
@@ -148,7 +148,8 @@ def _class_indices(y_true: np.ndarray, y_pred: np.ndarray, classes) -> tuple[lis
     return [str(u) for u in uniques], codes[:n].astype(np.int64), codes[n:].astype(np.int64)
 
 
-def _positive_index(positive, names: list[str]) -> int | None:
+def positive_index(positive, names: list[str]) -> int | None:
+    """The positive class's index: the one named, or the second of two classes, or None."""
     if positive is None:
         return 1 if len(names) == 2 else None
     if str(positive) in names:
