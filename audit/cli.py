@@ -240,7 +240,7 @@ def models() -> None:
 
 @app.command()
 def fairness(
-    predictions: Path = typer.Option(..., help="CSV or Parquet file: one row per prediction."),
+    predictions: str = typer.Option(..., help="CSV or Parquet predictions: a file, a quoted glob ('logs/*.parquet') or a folder; one row per prediction."),
     label: str = typer.Option(..., help="Column of true labels."),
     groups: str = typer.Option(..., help="Comma-separated sensitive-attribute columns."),
     pred: Optional[str] = typer.Option(None, help="Column of predicted labels (or use --score)."),
@@ -251,11 +251,14 @@ def fairness(
     n_boot: Optional[int] = typer.Option(None, help="Bootstrap resamples for intervals (default 1000)."),
     seed: Optional[int] = typer.Option(None, help="Seed of the bootstrap."),
     lang: Optional[str] = typer.Option(None, help="Report language: en or fr."),
+    engine: str = typer.Option("auto", help="Who counts the rows: duckdb (out of core, the default for files), spark (a cluster) or pandas (in memory)."),
+    spark_master: Optional[str] = typer.Option(None, help="Spark master URL (spark://host:7077, yarn, local[*]); implies --engine spark."),
+    memory_limit: Optional[str] = typer.Option(None, help="DuckDB's memory limit, e.g. 2GB (beyond it DuckDB spills to disk)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help=OUT_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Audit any model from its predictions file alone (black-box mode)."""
+    """Audit any model from its predictions alone (black-box mode), at any size."""
     from nnaudit.pipeline import run_blackbox
     from nnaudit.store import Run
 
@@ -266,8 +269,40 @@ def fairness(
     }), [])
     path = run_blackbox(predictions, label=label, pred=pred, score=score, threshold=threshold,
                         groups=[g.strip() for g in groups.split(",") if g.strip()],
-                        positive=positive, config=cfg)
+                        positive=positive, config=cfg, engine=engine, spark_master=spark_master,
+                        memory_limit=memory_limit)
     _report_run(Run.open(path), quiet=quiet, as_json=as_json)
+
+
+@app.command()
+def query(
+    sql: str = typer.Argument(..., help="A DuckDB SQL query over the runs' tables, e.g. \"SELECT run, max(error_rate) FROM fairness_by_group GROUP BY run\"."),
+    runs_dir: Path = typer.Option(Path("runs"), "--runs", help="Folder of run directories."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print CSV on stdout instead of a table."),
+) -> None:
+    """Query every run's tables with SQL; `nnaudit query "SHOW TABLES"` lists the views."""
+    from nnaudit.query import query_runs
+
+    result = query_runs(sql, runs_dir)
+    if as_csv:
+        typer.echo(result.to_csv(index=False), nl=False)
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    # run names and table values are data: Text keeps a "[red]" in them from being markup
+    table = Table()
+    for column in result.columns:
+        table.add_column(Text(str(column)))
+    for row in result.itertuples(index=False):
+        table.add_row(*(Text("" if pd_isna(v) else str(v)) for v in row))
+    _console().print(table)
+
+
+def pd_isna(value: Any) -> bool:
+    import pandas as pd
+
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 @app.command()

@@ -77,6 +77,13 @@ def run_pipeline(config: dict[str, Any], *, resume_dir: Path | None = None,
         y_pred = probs.argmax(axis=1)
         writer.write_table("predictions.parquet",
                            predictions_frame(y_true, y_pred, probs, dataset.classes, dataset.test.groups))
+        if "fairness" in config["audits"]["run"]:
+            from nnaudit.fairness import count_rows
+
+            fair = config["fairness"]
+            write_counts(writer, count_rows(
+                y_true, y_pred, dataset.test.groups, scores=probs, classes=dataset.classes,
+                positive=_fairness_positive(config, dataset), threshold=fair["threshold"]))
         manifest["metrics"] = _metrics(y_true, y_pred, probs, trained)
 
         done: dict[str, AuditResult] = {}
@@ -103,38 +110,54 @@ def run_pipeline(config: dict[str, Any], *, resume_dir: Path | None = None,
     return writer.path
 
 
-def run_blackbox(predictions: Path, *, label: str, groups: list[str], pred: str | None = None,
+def run_blackbox(predictions: Path | str, *, label: str, groups: list[str], pred: str | None = None,
                  score: str | None = None, threshold: float | None = None,
                  positive: str | None = None, config: dict[str, Any],
-                 on_stage: StageCallback | None = None) -> Path:
-    """Audit a model from its predictions file alone (Gender Shades' situation)."""
-    from nnaudit.blackbox import load_predictions
-    from nnaudit.fairness import fairness_audit
+                 on_stage: StageCallback | None = None, engine: str = "auto",
+                 spark: Any = None, spark_master: str | None = None,
+                 memory_limit: str | None = None) -> Path:
+    """Audit a model from its predictions alone (Gender Shades' situation).
+
+    The predictions (a file, a glob or a folder) are counted where they are by ``engine`` (see
+    `nnaudit.engines.count_predictions`); the run keeps their counts, never the rows.
+    """
+    from nnaudit.engines import count_predictions
+    from nnaudit.fairness import fairness_audit_counts
 
     stage = on_stage or (lambda _name: None)
     stage("data")
-    data = load_predictions(Path(predictions), label=label, pred=pred, score=score,
-                            threshold=threshold, groups=groups, positive=positive)
+    counted = count_predictions(predictions, label=label, pred=pred, score=score,
+                                threshold=threshold, groups=groups, positive=positive,
+                                engine=engine, spark=spark, spark_master=spark_master,
+                                memory_limit=memory_limit)
     fair = config["fairness"]
     stage("audit:fairness")
-    result = fairness_audit(**data.audit_kwargs(), min_group_size=fair["min_group_size"],
-                            n_boot=fair["n_boot"], seed=config["seed"])
-    writer = RunWriter.create(config["out"], config["name"] or f"blackbox-{Path(predictions).stem}",
+    result = fairness_audit_counts(counted.counts, min_group_size=fair["min_group_size"],
+                                   n_boot=fair["n_boot"], seed=config["seed"])
+    writer = RunWriter.create(config["out"], config["name"] or f"blackbox-{counted.card['name']}",
                               config)
-    writer.write_table("predictions.parquet", data.predictions())
+    write_counts(writer, counted.counts)
     writer.write_audit(result)
     for name in ("generalization", "saliency", "energy"):
         writer.record_skipped(name, "a predictions file has no model to audit")
-    accuracy = float(np.mean(np.asarray(data.y_true) == np.asarray(data.y_pred)))
+    confusion = counted.counts.confusion
     writer.finish({
         "kind": "blackbox", "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "config": config, "seed": config["seed"], "device": "none (predictions file)",
-        "dataset": {"name": data.card.get("name", Path(predictions).name), "card": data.card},
+        "config": config, "seed": config["seed"],
+        "device": f"none (predictions counted by {counted.engine})",
+        "dataset": {"name": counted.card["name"], "card": counted.card},
         "model": {"name": "black box", "options": {}, "parameters": None},
-        "model_card": _model_card(config), "metrics": {"test_accuracy": accuracy},
+        "model_card": _model_card(config),
+        "metrics": {"test_accuracy": float(np.trace(confusion, axis1=1, axis2=2).sum() / confusion.sum())},
     })
     _write_reports(writer.path, config)
     return writer.path
+
+
+def write_counts(writer: RunWriter, counts) -> None:
+    """The fairness audit's input as stored counts (cell_counts, score_histograms .parquet)."""
+    for name, table in counts.to_tables().items():
+        writer.write_table(f"{name}.parquet", table)
 
 
 def predictions_frame(y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray | None,
@@ -155,11 +178,14 @@ def _fairness(config, dataset, model, device, train_config, y_true, y_pred, prob
     from nnaudit.fairness import fairness_audit
 
     fair = config["fairness"]
-    positive = fair["positive"] or dataset.positive_class
     return fairness_audit(y_true, y_pred, dataset.test.groups, scores=probs, classes=dataset.classes,
-                          positive=positive or None, threshold=fair["threshold"],
+                          positive=_fairness_positive(config, dataset), threshold=fair["threshold"],
                           min_group_size=fair["min_group_size"], n_boot=fair["n_boot"],
                           seed=config["seed"], training_groups=dataset.train.groups)
+
+
+def _fairness_positive(config, dataset) -> str | None:
+    return config["fairness"]["positive"] or dataset.positive_class or None
 
 
 def _generalization(config, dataset, model, device, train_config, y_true, y_pred, probs,

@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from nnaudit.fairness import count_rows  # noqa: E402
+from nnaudit.pipeline import write_counts  # noqa: E402
 from nnaudit.results import AuditResult, Finding  # noqa: E402
 from nnaudit.store import RunWriter  # noqa: E402
 
@@ -71,7 +73,8 @@ def fairness_result(error_scale: float) -> AuditResult:
                  "best_group_error": float(best["error_rate"]),
                  "error_ratio": float(worst["error_rate"] / best["error_rate"]),
                  "significant_gaps": 1},
-        protocol={"threshold": 0.5, "positive": "yes", "min_group_size": 30, "n_boot": 1000})
+        protocol={"threshold": 0.5, "positive": "yes", "min_group_size": 30, "n_boot": 1000,
+                  "attributes": ["sex", "race"], "classes": CLASSES})
 
 
 def energy_result(training_kwh: float) -> AuditResult:
@@ -140,7 +143,11 @@ def write_run(root: Path, name: str, accuracy: float, error_scale: float,
     writer = RunWriter(root / name)
     (root / name).mkdir(parents=True)
     writer.write_config({"name": name, "seed": 0})
-    writer.write_table("predictions.parquet", predictions(seed=len(name)))
+    preds = predictions(seed=len(name))
+    writer.write_table("predictions.parquet", preds)
+    write_counts(writer, count_rows(preds["y_true"], preds["y_pred"], preds[["sex", "race"]],
+                                    scores=preds[["score_no", "score_yes"]].to_numpy(),
+                                    classes=CLASSES, positive="yes", threshold=0.5))
     writer.write_table("history.parquet", pd.DataFrame({"epoch": [1, 2], "train_loss": [0.6, 0.4]}))
     for result in (fairness_result(error_scale), energy_result(training_kwh),
                    generalization_result(), saliency_result()):

@@ -46,11 +46,13 @@ def test_a_figure_pointing_outside_its_run_is_skipped(runs_dir):
     assert "integrated_gradients_maps" in shown
 
 
-def test_prediction_columns_come_from_the_parquet_schema(runs_dir):
+def test_threshold_classes_and_ranges_come_from_the_stored_histograms(runs_dir):
     from nnaudit.store import Run
 
-    columns = data.prediction_columns(str(runs_dir / RUN_A), data.manifest_mtime(runs_dir / RUN_A))
-    assert columns == list(Run(runs_dir / RUN_A).predictions().columns)
+    ranges = data.score_ranges(str(runs_dir / RUN_A), data.manifest_mtime(runs_dir / RUN_A))
+    preds = Run(runs_dir / RUN_A).predictions()
+    assert list(ranges) == ["no", "yes"]
+    assert ranges["yes"] == (preds["score_yes"].min(), preds["score_yes"].max())
 
 
 def test_runs_table_rows_come_from_manifests(runs_dir):
