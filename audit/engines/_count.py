@@ -90,6 +90,8 @@ def count_predictions(source: Path | str | pd.DataFrame | Any, *, label: str,
 def _choose(engine: str, source: Any, spark: Any, spark_master: str | None) -> str:
     if engine not in ("auto", *ENGINES):
         raise UserInputError(f"Engine {engine!r} is not one of auto, {', '.join(ENGINES)}.")
+    if engine not in ("auto", "spark") and (spark is not None or spark_master is not None):
+        raise UserInputError(f"A Spark session or master goes with the spark engine, not {engine}.")
     if engine != "auto":
         return engine
     if isinstance(source, pd.DataFrame):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from nnaudit.engines._files import PredictionFiles
-from nnaudit.engines._sql import VIEW
+from nnaudit.engines._sql import VIEW, quote
 from nnaudit.errors import UserInputError
 
 
@@ -120,8 +120,6 @@ def first_row(files: PredictionFiles, condition: str,
     """The first file (in order), row (0-based, in that file) where ``condition`` holds, and
     the value of ``column`` there; None when no row matches. Only error messages call this."""
     import duckdb
-
-    from nnaudit.engines._sql import quote
 
     connection = duckdb.connect()
     try:

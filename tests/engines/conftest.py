@@ -42,3 +42,15 @@ def partitioned(tmp_path, frame):
         frame.iloc[rows].to_parquet(folder / f"part-{k}.parquet")
     (root / "_SUCCESS").write_text("")
     return root
+
+
+@pytest.fixture
+def broken_logs(tmp_path, frame):
+    """Two CSV files; the second has no label in its rows 8 and 20."""
+    logs = tmp_path / "broken"
+    logs.mkdir()
+    frame.iloc[:50].to_csv(logs / "a.csv", index=False)
+    broken = frame.iloc[50:120].astype({"y": float}).reset_index(drop=True)
+    broken.loc[[8, 20], "y"] = np.nan
+    broken.to_csv(logs / "b.csv", index=False)
+    return logs

@@ -18,11 +18,16 @@ MODES = {"labels": dict(pred="yhat"), "deciles": dict(score="decile", threshold=
 GROUPS = ["race", "sex", "age"]
 
 
+def assert_same_counts(a, b):
+    """The two `CellCounts` store the same tables."""
+    stored_b = b.to_tables()
+    for name, table in a.to_tables().items():
+        pd.testing.assert_frame_equal(table, stored_b[name], obj=name)
+
+
 def assert_same(a, b):
     """Same counts tables, same audit tables and same card."""
-    stored_b = b.counts.to_tables()
-    for name, table in a.counts.to_tables().items():
-        pd.testing.assert_frame_equal(table, stored_b[name], obj=name)
+    assert_same_counts(a.counts, b.counts)
     tables_a = compute_tables(a.counts, min_group_size=30, n_boot=100, seed=0)
     tables_b = compute_tables(b.counts, min_group_size=30, n_boot=100, seed=0)
     assert tables_a.keys() == tables_b.keys()
@@ -59,12 +64,10 @@ def test_counts_from_files_equal_the_audit_of_the_rows(parquet_file, frame):
 @pytest.mark.parametrize("engine", ["duckdb", "pandas"])
 def test_a_glob_and_a_folder_count_like_one_file(parquet_file, partitioned, engine):
     single = count_predictions(parquet_file, label="y", groups=GROUPS, score="risk",
-                               engine=engine).counts.to_tables()
+                               engine=engine)
     for source in (str(partitioned / "*" / "*.parquet"), partitioned):
         many = count_predictions(source, label="y", groups=GROUPS, score="risk", engine=engine)
-        stored = many.counts.to_tables()
-        for name, table in single.items():
-            pd.testing.assert_frame_equal(stored[name], table, obj=name)
+        assert_same_counts(many.counts, single.counts)
         assert many.card["files"] == 4
     assert count_predictions(partitioned, label="y", groups=GROUPS, pred="yhat").card["name"] == "logs"
 
@@ -118,17 +121,11 @@ def test_bad_sources_are_one_sentence_naming_the_file_and_column(tmp_path, frame
     refused(tmp_path / "absent.csv", "absent.csv does not exist")
 
 
-def test_missing_labels_are_located_in_their_file(tmp_path, frame):
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    frame.iloc[:50].to_csv(logs / "a.csv", index=False)
-    broken = frame.iloc[50:120].astype({"y": float}).reset_index(drop=True)
-    broken.loc[[8, 20], "y"] = np.nan
-    broken.to_csv(logs / "b.csv", index=False)
+def test_missing_labels_are_located_in_their_file(broken_logs):
     for engine in ("duckdb", "pandas"):
-        with pytest.raises(UserInputError, match=r"Label column 'y' of .*logs has 2 missing values "
-                                                 r"\(first at row 8 of .*b\.csv\); every row needs"):
-            count_predictions(logs, label="y", pred="yhat", groups=["race"], engine=engine)
+        with pytest.raises(UserInputError, match=r"Label column 'y' of .*broken has 2 missing "
+                                                 r"values \(first at row 8 of .*b\.csv\); every row"):
+            count_predictions(broken_logs, label="y", pred="yhat", groups=["race"], engine=engine)
 
 
 def test_spark_without_pyspark_or_java_says_what_to_install(parquet_file, monkeypatch):

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import shutil
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from nnaudit.engines import count_predictions
 from nnaudit.errors import UserInputError
 
-from tests.engines.test_engines import GROUPS, MODES, assert_same
+from tests.engines.test_engines import GROUPS, MODES, assert_same, assert_same_counts
 
 pytestmark = pytest.mark.slow
 
@@ -49,22 +47,14 @@ def test_spark_reads_a_partitioned_folder_and_a_spark_dataframe(spark, partition
                                   engine="spark", spark=spark), reference)
     handed_over = count_predictions(spark.createDataFrame(frame), label="y", groups=GROUPS,
                                     score="risk", spark=spark)
-    stored = reference.counts.to_tables()
-    for name, table in handed_over.counts.to_tables().items():
-        pd.testing.assert_frame_equal(table, stored[name], obj=name)
+    assert_same_counts(handed_over.counts, reference.counts)
 
 
-def test_spark_refuses_bad_input_in_the_same_words(spark, tmp_path, frame):
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    frame.iloc[:50].to_csv(logs / "a.csv", index=False)
-    broken = frame.iloc[50:120].astype({"y": float}).reset_index(drop=True)
-    broken.loc[[8, 20], "y"] = np.nan
-    broken.to_csv(logs / "b.csv", index=False)
+def test_spark_refuses_bad_input_in_the_same_words(spark, broken_logs):
     messages = []
     for engine in ("spark", "duckdb"):
         with pytest.raises(UserInputError, match=r"first at row 8 of .*b\.csv") as error:
-            count_predictions(logs, label="y", pred="yhat", groups=["race"], engine=engine,
+            count_predictions(broken_logs, label="y", pred="yhat", groups=["race"], engine=engine,
                               spark=spark if engine == "spark" else None)
         messages.append(str(error.value))
     assert messages[0] == messages[1]
