@@ -174,8 +174,10 @@ def run_order(names: Iterable[str]) -> list[AuditSpec]:
 class AuditInputs:
     """Everything the pipeline has for the audits of one run; any part may be missing.
 
-    predictions: an object whose ``audit_kwargs()`` gives `nnaudit.fairness.fairness_audit`'s
-                 data arguments (`nnaudit.pipeline.ModelPredictions`, `nnaudit.blackbox.BlackBoxInput`).
+    predictions: the test predictions counted per intersection cell: an object with
+                 ``counts`` (`nnaudit.fairness.CellCounts`), ``attributes`` and
+                 ``training_groups`` (`nnaudit.pipeline.ModelPredictions`,
+                 `nnaudit.engines.CountedPredictions`).
     model:       the trained model to audit (eval mode), or None.
     factory:     fresh untrained copies of its architecture, or None.
     trained_on_train_split: the model was trained on ``dataset.train`` (membership attack).
@@ -195,7 +197,7 @@ class AuditInputs:
         have = set()
         if self.predictions is not None:
             have.add(Need.PREDICTIONS)
-            if self.predictions.audit_kwargs()["groups"].shape[1] > 0:
+            if self.predictions.attributes:
                 have.add(Need.GROUPS)
         if self.model is not None:
             have.add(Need.MODEL)
@@ -232,11 +234,12 @@ def _input_gradients(model, x, device) -> bool:
 # --- how the pipeline calls each audit ---------------------------------------------------------
 
 def run_fairness(inputs: AuditInputs) -> "AuditResult":
-    from nnaudit.fairness import fairness_audit
+    from nnaudit.fairness import fairness_audit_counts
 
     options = inputs.config.fairness
-    return fairness_audit(**inputs.predictions.audit_kwargs(), min_group_size=options.min_group_size,
-                          n_boot=options.n_boot, seed=inputs.config.seed)
+    return fairness_audit_counts(inputs.predictions.counts, min_group_size=options.min_group_size,
+                                 n_boot=options.n_boot, seed=inputs.config.seed,
+                                 training_groups=inputs.predictions.training_groups)
 
 
 def run_memorization(inputs: AuditInputs) -> "AuditResult":

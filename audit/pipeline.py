@@ -20,6 +20,7 @@ import time
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -61,10 +62,19 @@ class ModelPredictions:
     def y_pred(self) -> np.ndarray:
         return self.probs.argmax(axis=1)
 
-    def audit_kwargs(self) -> dict[str, Any]:
-        return dict(y_true=self.y_true, y_pred=self.y_pred, groups=self.groups, scores=self.probs,
-                    classes=self.classes, positive=self.positive, threshold=self.threshold,
-                    training_groups=self.training_groups)
+    @property
+    def attributes(self) -> list[str]:
+        return [str(c) for c in self.groups.columns]
+
+    @cached_property
+    def counts(self):
+        """Confusion counts and score histograms per intersection cell: the fairness audit's
+        input (`nnaudit.fairness.CellCounts`)."""
+        from nnaudit.fairness import count_rows
+
+        return count_rows(self.y_true, self.y_pred, self.groups, scores=self.probs,
+                          classes=self.classes, positive=self.positive,
+                          threshold=self.threshold)
 
     def frame(self) -> pd.DataFrame:
         """``predictions.parquet``: labels, predictions, class scores and sensitive attributes."""
@@ -162,39 +172,57 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
     return writer.path
 
 
-def run_blackbox(predictions: Path, *, label: str, groups: list[str], pred: str | None = None,
-                 score: str | None = None, threshold: float | None = None,
-                 positive: str | None = None, config: RunConfig,
-                 on_stage: StageCallback | None = None) -> Path:
-    """Audit a model from its predictions file alone (Gender Shades' situation)."""
-    from nnaudit.blackbox import load_predictions
+def run_blackbox(predictions: Path | str, *, label: str, groups: list[str],
+                 pred: str | None = None, score: str | None = None,
+                 threshold: float | None = None, positive: str | None = None,
+                 config: RunConfig, on_stage: StageCallback | None = None,
+                 engine: str = "auto", spark: Any = None, spark_master: str | None = None,
+                 memory_limit: str | None = None) -> Path:
+    """Audit a model from its predictions alone (Gender Shades' situation).
+
+    The predictions (a file, a glob or a folder) are counted where they are by ``engine`` (see
+    `nnaudit.engines.count_predictions`); the run keeps their counts, never the rows.
+    """
+    from nnaudit.engines import count_predictions
 
     stage = on_stage or (lambda _name: None)
     stage("data")
-    data = load_predictions(Path(predictions), label=label, pred=pred, score=score,
-                            threshold=threshold, groups=groups, positive=positive)
-    inputs = AuditInputs(config, predictions=data)
-    # Computed before the run directory exists: a bad file leaves nothing behind.
+    counted = count_predictions(predictions, label=label, pred=pred, score=score,
+                                threshold=threshold, groups=groups, positive=positive,
+                                engine=engine, spark=spark, spark_master=spark_master,
+                                memory_limit=memory_limit)
+    inputs = AuditInputs(config, predictions=counted)
+    have = inputs.available()
+    # Computed before the run directory exists: bad data leaves nothing behind.
     results = {spec.name: spec.load_runner()(inputs) for spec in run_order(config.audits.run)
-               if spec.missing(inputs.available()) is None}
-    writer = RunWriter.create(config.out, config.name or f"blackbox-{Path(predictions).stem}",
+               if spec.missing(have) is None}
+    writer = RunWriter.create(config.out, config.name or f"blackbox-{counted.card['name']}",
                               config.to_dict())
-    writer.write_table("predictions.parquet", data.predictions())
+    write_counts(writer, counted.counts)
     for spec in run_order(config.audits.run):
         if spec.name in results:
             writer.write_audit(results[spec.name])
         else:
-            writer.record_skipped(spec.name, spec.missing(inputs.available()))
+            writer.record_skipped(spec.name, spec.missing(have))
     writer.record_skipped("energy", "a predictions file has no training or inference to measure")
-    accuracy = float(np.mean(np.asarray(data.y_true) == np.asarray(data.y_pred)))
+    confusion = counted.counts.confusion
     writer.finish({
         "kind": "blackbox", "created_at": _now(), "config": config.to_dict(),
-        "seed": config.seed, "device": "none (predictions file)",
-        "dataset": {"name": data.card.get("name", Path(predictions).name), "card": data.card},
+        "seed": config.seed, "device": f"none (predictions counted by {counted.engine})",
+        "dataset": {"name": counted.card["name"], "card": counted.card},
         "model": {"name": "black box", "options": {}, "parameters": None},
-        "model_card": _model_card(config), "metrics": {"test_accuracy": accuracy}})
+        "model_card": _model_card(config),
+        "metrics": {"test_accuracy": float(np.trace(confusion, axis1=1, axis2=2).sum()
+                                           / confusion.sum())}})
     _write_reports(writer.path, config)
     return writer.path
+
+
+def write_counts(writer: RunWriter, counts) -> None:
+    """The fairness audit's input as stored counts (cell_counts, score_histograms .parquet):
+    what the dashboard's threshold slider and ``nnaudit query`` read instead of rows."""
+    for name, table in counts.to_tables().items():
+        writer.write_table(f"{name}.parquet", table)
 
 
 def predictions_frame(y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray | None,
@@ -224,6 +252,8 @@ def _predict(model, dataset, config: RunConfig, device, writer: RunWriter,
         groups=dataset.test.groups, positive=config.fairness.positive or dataset.positive_class
         or None, threshold=config.fairness.threshold, training_groups=dataset.train.groups)
     writer.write_table("predictions.parquet", predictions.frame())
+    if predictions.attributes:
+        write_counts(writer, predictions.counts)
     manifest["metrics"] = predictions.metrics()
     return predictions
 

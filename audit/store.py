@@ -8,6 +8,10 @@ Layout::
       model.pt             state_dict only (load with weights_only=True)
       history.parquet      per-epoch train/val loss and accuracy
       predictions.parquet  test-split labels, predictions, class scores and sensitive attributes
+                           (trained runs only: a black-box run never copies the user's rows)
+      cell_counts.parquet, score_histograms.parquet
+                           the fairness audit's input as counts per intersection cell (see
+                           nnaudit.fairness.CellCounts); the dashboard's threshold moves on them
       <audit>/<table>.parquet, <audit>/findings.json
       figures/<audit>__<figure>.png
       report.html, report.pdf
@@ -460,6 +464,12 @@ class Run:
 
     def predictions(self) -> pd.DataFrame | None:
         return self._optional_table("predictions.parquet")
+
+    def cell_counts(self) -> pd.DataFrame | None:
+        return self._optional_table("cell_counts.parquet")
+
+    def score_histograms(self) -> pd.DataFrame | None:
+        return self._optional_table("score_histograms.parquet")
 
     def _optional_table(self, name: str) -> pd.DataFrame | None:
         return self._read_table(name) if (self.path / name).exists() else None

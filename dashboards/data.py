@@ -11,12 +11,13 @@ read again while the other 99 come from the cache.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from nnaudit.errors import UserInputError
+from nnaudit.fairness._counts import natural_order
 from nnaudit.headline import headline_values
 from nnaudit.results import Finding
 from nnaudit.store import MANIFEST, Run, iter_run_dirs, lookup
@@ -131,29 +132,20 @@ def findings(run: Run, audit: str) -> list[Finding]:
         return []
 
 
-@st.cache_data(show_spinner=False, max_entries=20)
-def predictions(run_dir: str, mtime: float) -> pd.DataFrame | None:
-    try:
-        return Run(Path(run_dir)).predictions()
-    except (OSError, ValueError):
-        return None
-
-
 @st.cache_data(show_spinner=False, max_entries=200)
-def prediction_columns(run_dir: str, mtime: float) -> list[str]:
-    """The column names of predictions.parquet, from its schema alone (no data read)."""
-    import pyarrow.parquet as pq
-
+def score_ranges(run_dir: str, mtime: float) -> dict[str, tuple[float, float]]:
+    """Class -> (smallest, largest) score, for the classes whose score histograms the run stored
+    (the decision threshold can move on those)."""
     try:  # Run.file refuses (UserInputError, a ValueError) a file that leads outside the run
-        file = Run(Path(run_dir)).file("predictions.parquet")
+        file = Run(Path(run_dir)).file("score_histograms.parquet")
         if not file.exists():
-            return []
-        schema = pq.read_schema(file)
-    except (OSError, ValueError):
-        return []
-    index = {c for c in (schema.pandas_metadata or {}).get("index_columns", [])
-             if isinstance(c, str)}  # a stored pandas index is not a column
-    return [c for c in schema.names if c not in index]
+            return {}
+        table = pd.read_parquet(file, columns=["score_of", "score_min", "score_max"])
+    except (OSError, ValueError, KeyError):
+        return {}
+    ranges = table.groupby("score_of").agg(low=("score_min", "min"), high=("score_max", "max"))
+    return {str(k): (float(r.low), float(r.high))
+            for k, r in sorted(ranges.iterrows(), key=lambda item: natural_order(str(item[0])))}
 
 
 def report_formats(run: Run) -> tuple[list[str], list[str]]:
@@ -171,39 +163,29 @@ def report_formats(run: Run) -> tuple[list[str], list[str]]:
     return formats, refusals
 
 
-def score_classes(columns: Iterable[str]) -> list[str]:
-    """Class names that have a ``score_<class>`` column among predictions.parquet's columns."""
-    return [c[len("score_"):] for c in columns if c.startswith("score_")]
-
-
-def sensitive_columns(columns: Iterable[str]) -> list[str]:
-    """The sensitive-attribute columns of predictions.parquet (everything that is not a score)."""
-    fixed = {"y_true", "y_pred", "label", "prediction"}
-    return [c for c in columns if c not in fixed and not c.startswith("score_")]
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def fairness_at_threshold(run_dir: str, mtime: float, positive: str, threshold: float,
                           min_group_size: int, n_boot: int = 200) -> dict[str, Any]:
-    """The fairness audit recomputed from the stored predictions at another threshold.
+    """The fairness audit again with ``score_<positive> >= threshold`` deciding, from counts.
 
-    The decision becomes ``score_<positive> >= threshold`` (one-vs-rest for multi-class runs);
-    the audit itself is `nnaudit.fairness.fairness_audit`, not a copy of it.
+    The run's stored counts per intersection cell and score histograms (never its rows): a
+    threshold between two score bins is exact, and ``unsure`` counts the rows of a bin that
+    straddles it. The audit itself is `nnaudit.fairness.fairness_audit_counts`.
     """
     import matplotlib.pyplot as plt
 
-    from nnaudit.fairness import fairness_audit
+    from nnaudit.fairness import CellCounts, fairness_audit_counts
 
-    preds = predictions(run_dir, mtime)
-    if preds is None:
-        raise ValueError("predictions.parquet is missing or cannot be read")
-    classes = score_classes(preds.columns)
-    result = fairness_audit(
-        preds["label"].astype(str).to_numpy(), preds["prediction"].astype(str).to_numpy(),
-        preds[sensitive_columns(preds.columns)].astype(str),
-        scores=preds[[f"score_{c}" for c in classes]].to_numpy(), classes=classes,
-        positive=positive, threshold=threshold, min_group_size=min_group_size,
-        n_boot=n_boot, seed=0)
+    run = Run(Path(run_dir))
+    cells, histograms = run.cell_counts(), run.score_histograms()
+    if cells is None or histograms is None:
+        raise ValueError("the run stored no counts (cell_counts.parquet, score_histograms.parquet)")
+    protocol = run.audits["fairness"]["protocol"]
+    counts = CellCounts.from_tables(cells, histograms, attributes=protocol["attributes"],
+                                    classes=protocol["classes"])
+    moved, unsure = counts.at_threshold(counts.classes.index(positive), threshold)
+    result = fairness_audit_counts(moved, min_group_size=min_group_size, n_boot=n_boot, seed=0)
     for figure in result.figures.values():  # the page draws its own charts
         plt.close(figure)
-    return {"tables": result.tables, "findings": result.findings, "summary": result.summary}
+    return {"tables": result.tables, "findings": result.findings, "summary": result.summary,
+            "unsure": unsure}

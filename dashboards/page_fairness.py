@@ -1,5 +1,5 @@
 """Fairness: the subgroup table with intervals, per attribute or intersection and metric; the
-table recomputed live at another decision threshold from the stored predictions; bar charts with
+table recomputed live at another decision threshold from the stored score histograms; bar charts with
 error bars, the intersection heatmap, the flagged small groups and the findings.
 """
 
@@ -48,9 +48,13 @@ def render(ctx: PageContext) -> None:
         else:
             table = result["tables"].get(BY_GROUP, table)
             findings = result["findings"]
-            st.caption(t("Recomputed from predictions.parquet at threshold {threshold} "
+            st.caption(t("Recomputed from the stored score histograms at threshold {threshold} "
                          "(positive class: {positive}).").format(
                              threshold=ctx.number(threshold), positive=literal(positive)))
+            if result["unsure"]:
+                st.warning(t("{rows} rows have a score in a histogram bin that straddles this "
+                             "threshold; they are counted below it.").format(
+                                 rows=ctx.number(result["unsure"])))
 
     show_findings(ctx, findings)
     if table is None or table.empty:
@@ -63,22 +67,35 @@ def render(ctx: PageContext) -> None:
 
 
 def _live_controls(ctx: PageContext, run, protocol: dict) -> tuple[float, str] | None:
-    """Positive class and threshold widgets, when the predictions carry scores."""
-    classes = data.score_classes(data.prediction_columns(str(run.path), ctx.mtime(run)))
-    if len(classes) < 2:
+    """Positive class and threshold widgets, when the run stored score histograms."""
+    ranges = data.score_ranges(str(run.path), ctx.mtime(run))
+    if not ranges:
         return None
     t = ctx.t
     if not st.toggle(t("Recompute at another decision threshold"), key="fairness_live"):
         return None
+    classes = list(ranges)
     stored = str(protocol.get("positive") or "")
     cols = st.columns(2)
     positive = cols[0].selectbox(t("Positive class"), classes,
                                  index=classes.index(stored) if stored in classes else len(classes) - 1,
                                  key="fairness_positive")
-    threshold = cols[1].slider(t("Decision threshold"), 0.0, 1.0,
-                               float(protocol.get("threshold", 0.5) or 0.5), 0.01,
+    low, high, step = _threshold_scale(*ranges[positive])
+    stored_threshold = float(protocol.get("threshold") or (low + high) / 2)
+    threshold = cols[1].slider(t("Decision threshold"), low, high,
+                               min(max(stored_threshold, low), high), step,
                                key="fairness_threshold")
     return threshold, positive
+
+
+def _threshold_scale(low: float, high: float) -> tuple[float, float, float]:
+    """Slider bounds and step: 0 to 1 by 0.01 for probabilities, whole steps for integer
+    scores (risk deciles), else a hundredth of the range."""
+    if 0.0 <= low and high <= 1.0:
+        return 0.0, 1.0, 0.01
+    if float(low).is_integer() and float(high).is_integer():
+        return low, max(high, low + 1), 1.0
+    return low, high, (high - low) / 100
 
 
 def _subgroup_view(ctx: PageContext, run, table: pd.DataFrame, min_group_size: int,

@@ -66,6 +66,15 @@ def predictions_frame(female_flip: float = 0.25) -> pd.DataFrame:
     return frame(data["y_true"], data["y_pred"], data["scores"], CLASSES, data["groups"])
 
 
+def cell_counts(female_flip: float = 0.25):
+    """The same predictions counted per intersection cell, as a run stores them."""
+    from nnaudit.fairness import count_rows
+
+    data = biased_predictions(female_flip)
+    data.pop("training_groups")
+    return count_rows(**data)
+
+
 def energy_result(training_kwh: float = 0.04) -> AuditResult:
     """The real energy audit of a meter holding three known phases (no CodeCarbon run)."""
     from nnaudit.energy import EnergyMeter, PhaseRecord, energy_result as result
@@ -151,12 +160,14 @@ def write_run(root: Path, name: str, results: list[AuditResult], *, kind: str = 
               model_card: dict | None = None, female_flip: float = 0.25) -> Path:
     """A complete run directory holding ``results``, as the pipeline writes one."""
     from nnaudit.config import RunConfig
+    from nnaudit.pipeline import write_counts
 
     config = RunConfig(name=name).to_dict()
     writer = RunWriter(Path(root) / name)
     writer.path.mkdir(parents=True)
     writer.write_config(config)
     writer.write_table("predictions.parquet", predictions_frame(female_flip))
+    write_counts(writer, cell_counts(female_flip))
     if kind == "trained":
         writer.write_table("history.parquet", pd.DataFrame({
             "epoch": [1, 2, 3], "train_loss": [0.6, 0.45, 0.4], "train_acc": [0.8, 0.86, 0.9],

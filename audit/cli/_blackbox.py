@@ -12,7 +12,7 @@ from nnaudit.cli._app import JSON_HELP, OUT_HELP, QUIET_HELP, app, flags, report
 
 @app.command()
 def fairness(
-    predictions: Path = typer.Option(..., help="CSV or Parquet file: one row per prediction."),
+    predictions: str = typer.Option(..., help="CSV or Parquet predictions: a file, a quoted glob ('logs/*.parquet') or a folder; one row per prediction."),
     label: str = typer.Option(..., help="Column of true labels."),
     groups: str = typer.Option(..., help="Comma-separated sensitive-attribute columns."),
     pred: Optional[str] = typer.Option(None, help="Column of predicted labels (or use --score)."),
@@ -23,11 +23,14 @@ def fairness(
     n_boot: Optional[int] = typer.Option(None, help="Bootstrap resamples for intervals (default 1000)."),
     seed: Optional[int] = typer.Option(None, help="Seed of the bootstrap."),
     lang: Optional[str] = typer.Option(None, help="Report language: en or fr."),
+    engine: str = typer.Option("auto", help="Who counts the rows: duckdb (out of core, the default for files), spark (a cluster) or pandas (in memory)."),
+    spark_master: Optional[str] = typer.Option(None, help="Spark master URL (spark://host:7077, yarn, local[*]); implies --engine spark."),
+    memory_limit: Optional[str] = typer.Option(None, help="DuckDB's memory limit, e.g. 2GB (beyond it DuckDB spills to disk)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help=OUT_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Audit any model from its predictions file alone (black-box mode)."""
+    """Audit any model from its predictions alone (black-box mode), at any size."""
     from nnaudit.pipeline import run_blackbox
     from nnaudit.store import Run
 
@@ -37,5 +40,6 @@ def fairness(
     }), [])
     path = run_blackbox(predictions, label=label, pred=pred, score=score, threshold=threshold,
                         groups=[g.strip() for g in groups.split(",") if g.strip()],
-                        positive=positive, config=cfg)
+                        positive=positive, config=cfg, engine=engine, spark_master=spark_master,
+                        memory_limit=memory_limit)
     report_run(Run.open(path), quiet=quiet, as_json=as_json)

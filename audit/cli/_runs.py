@@ -42,6 +42,33 @@ def show(
 
 
 @app.command()
+def query(
+    sql: str = typer.Argument(..., help="A DuckDB SQL query over the runs' tables, e.g. \"SELECT run, max(error_rate) FROM fairness_by_group GROUP BY run\"."),
+    runs_dir: Path = typer.Option(Path("runs"), "--runs", help="Folder of run directories."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print CSV on stdout instead of a table."),
+) -> None:
+    """Query every run's tables with SQL; `nnaudit query "SHOW TABLES"` lists the views."""
+    import pandas as pd
+    from rich.table import Table
+    from rich.text import Text
+
+    from nnaudit.query import query_runs
+
+    result = query_runs(sql, runs_dir)
+    if as_csv:
+        typer.echo(result.to_csv(index=False), nl=False)
+        return
+    # run names and table values are data: Text keeps a "[red]" in them from being markup
+    table = Table()
+    for column in result.columns:
+        table.add_column(Text(str(column)))
+    for row in result.itertuples(index=False):
+        table.add_row(*(Text("" if v is None or (pd.api.types.is_scalar(v) and pd.isna(v))
+                             else str(v)) for v in row))
+    console().print(table)
+
+
+@app.command()
 def report(
     run_dir: Path = typer.Argument(..., help="A complete run directory."),
     format: str = typer.Option("html", "--format", help="html, pdf or html,pdf."),

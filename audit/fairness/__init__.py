@@ -1,14 +1,20 @@
 """Fairness audit: Gender-Shades-style subgroup tables with intervals, tests and findings.
 
-`fairness_audit` returns the AuditResult; `subgroup_table` only the tables (the dashboard uses
-it when the threshold moves); `proportion_interval` and `stratified_bootstrap` are the interval
-methods, public for reuse and tests.
+`fairness_audit` returns the AuditResult from rows; `fairness_audit_counts` the same from
+`CellCounts` (confusion counts and score histograms per intersection cell, which
+`count_rows` counts rows in memory and `nnaudit.engines` out of core); `subgroup_table` only
+the tables;
+`proportion_interval` and `stratified_bootstrap` are the interval methods, public for reuse and
+tests.
 """
 
-from nnaudit.fairness._audit import fairness_audit
+from nnaudit.fairness._audit import fairness_audit, fairness_audit_counts
+from nnaudit.fairness._counts import SCORE_BINS, CellCounts, ScoreHistogram
 from nnaudit.fairness._schemas import TABLES
 from nnaudit.fairness._intervals import percentile_interval, proportion_interval, stratified_bootstrap
-from nnaudit.fairness._table import subgroup_table
+from nnaudit.fairness._table import count_rows, subgroup_table
 
-__all__ = ["fairness_audit", "TABLES", "subgroup_table", "proportion_interval", "stratified_bootstrap",
+__all__ = ["fairness_audit", "fairness_audit_counts", "CellCounts", "ScoreHistogram",
+           "SCORE_BINS", "TABLES", "count_rows", "subgroup_table", "proportion_interval",
+           "stratified_bootstrap",
            "percentile_interval"]

@@ -5,17 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nnaudit.fairness._counts import SCORE_BINS, CellCounts
 from nnaudit.fairness._figures import error_heatmap, rate_bars
 from nnaudit.fairness._findings import fairness_findings, training_shares
-from nnaudit.fairness._inputs import prepare
-from nnaudit.fairness._table import ALPHA, CONFIDENCE, compute_tables
+from nnaudit.fairness._table import ALPHA, CONFIDENCE, compute_tables, count_rows
 from nnaudit.results import AuditResult
 
 
 def fairness_audit(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes=None,
                    positive=None, threshold: float = 0.5, min_group_size: int = 30,
                    n_boot: int = 1000, seed: int = 0,
-                   training_groups: pd.DataFrame | None = None) -> AuditResult:
+                   training_groups: pd.DataFrame | None = None,
+                   score_bins: int = SCORE_BINS) -> AuditResult:
     """Error rates and other confusion rates per subgroup and intersection, with intervals.
 
     The Gender Shades table (Buolamwini & Gebru 2018, FAT* / PMLR 81) for any classifier:
@@ -50,36 +51,55 @@ def fairness_audit(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes
         Seed of the bootstrap.
     training_groups : DataFrame, optional
         Sensitive attributes of the training rows, to report under-represented groups.
+    score_bins : int
+        Equal-width bins of each class's score histogram per intersection (the AUC comes from
+        them: exact when no bin holds two score values, else within ``auc_max_error``).
     """
-    data = prepare(y_true, y_pred, groups, scores=scores, classes=classes, positive=positive,
-                   threshold=threshold)
-    tables = compute_tables(data, min_group_size=min_group_size, n_boot=n_boot, seed=seed)
+    counts = count_rows(y_true, y_pred, groups, scores=scores, classes=classes,
+                        positive=positive, threshold=threshold, score_bins=score_bins)
+    return fairness_audit_counts(counts, min_group_size=min_group_size, n_boot=n_boot, seed=seed,
+                                 training_groups=training_groups)
+
+
+def fairness_audit_counts(counts: CellCounts, *, min_group_size: int = 30, n_boot: int = 1000,
+                          seed: int = 0,
+                          training_groups: pd.DataFrame | None = None) -> AuditResult:
+    """`fairness_audit` from counts per intersection cell instead of rows.
+
+    The entry point for data that does not fit in memory: `nnaudit.engines.count_predictions`
+    counts a predictions file with DuckDB or Spark, and this audit never sees a row. The
+    result is the one `fairness_audit` gives on the same rows.
+    """
+    tables = compute_tables(counts, min_group_size=min_group_size, n_boot=n_boot, seed=seed)
     shares = None
     if training_groups is not None:
-        shares = training_shares(training_groups, tables["by_group"], data.attributes)
+        shares = training_shares(training_groups, tables["by_group"], counts.attributes)
         tables["training_shares"] = shares
-    findings = fairness_findings(tables, attributes=data.attributes, min_group_size=min_group_size,
-                                 training_shares=shares)
-    binary = data.positive is not None
+    findings = fairness_findings(tables, attributes=counts.attributes,
+                                 min_group_size=min_group_size, training_shares=shares)
+    binary = counts.positive is not None
+    scored = binary and counts.positive in counts.histograms
     metrics = ["error_rate", "tpr", "fpr", "ppv"] if binary else ["error_rate"]
     figures = {"rates": rate_bars(tables["by_group"], metrics)}
-    if len(data.attributes) > 1:
-        figures["error_heatmap"] = error_heatmap(tables["by_group"], *data.attributes[:2])
+    if len(counts.attributes) > 1:
+        figures["error_heatmap"] = error_heatmap(tables["by_group"], *counts.attributes[:2])
     return AuditResult(
         name="fairness", tables=tables, figures=figures, findings=findings,
-        summary=_summary(tables, data.classes[data.positive] if binary else None),
+        summary=_summary(tables, counts.classes[counts.positive] if binary else None),
         protocol={
-            "rows": int(len(data.y_true)), "classes": data.classes,
-            "positive": data.classes[data.positive] if binary else None,
-            "threshold": data.threshold if data.positive_scores is not None else None,
-            "prediction": "score >= threshold" if data.positive_scores is not None and binary
-                          else "given labels",
-            "attributes": data.attributes,
-            "groupings": [data.grouping_name(g) for g in data.groupings],
+            "rows": counts.n, "classes": counts.classes,
+            "positive": counts.classes[counts.positive] if binary else None,
+            "threshold": counts.threshold,
+            "prediction": "score >= threshold" if counts.threshold is not None else "given labels",
+            "attributes": counts.attributes,
+            "groupings": [counts.grouping_name(g) for g in counts.groupings],
             "min_group_size": int(min_group_size),
             "confidence": CONFIDENCE,
             "rate_intervals": "Wilson score interval",
-            "auc_intervals": "DeLong" if data.positive_scores is not None else None,
+            "auc_intervals": "DeLong" if scored else None,
+            "auc_from": (f"score histograms per intersection, {_bins(counts)} equal-width bins; "
+                         "exact when no bin holds two score values") if scored else None,
+            "auc_max_error": _auc_max_error(tables) if scored else None,
             "gap_intervals": f"percentile bootstrap, {n_boot} resamples stratified by "
                              "intersection of all attributes (multinomial over confusion cells)",
             "n_boot": int(n_boot), "seed": int(seed),
@@ -87,6 +107,16 @@ def fairness_audit(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes
                      "when an expected count is below 5",
             "multiple_testing": f"Benjamini-Hochberg over all subgroups x rates, alpha {ALPHA}",
         })
+
+
+def _bins(counts: CellCounts) -> int:
+    return next(iter(counts.histograms.values())).counts.shape[-1]
+
+
+def _auc_max_error(tables: dict[str, pd.DataFrame]) -> float:
+    """The most any AUC of the tables can be off because of the score bins (0: exact)."""
+    return float(max(np.nanmax(t["auc_max_error"].to_numpy(dtype=float), initial=0.0)
+                     for t in tables.values() if "auc_max_error" in t))
 
 
 def _summary(tables: dict[str, pd.DataFrame], positive: str | None) -> dict:

@@ -19,11 +19,14 @@ RATE_GAP = ("{metric} differs across {attribute}: {worst_pct} for {group} agains
             "{reference}, a gap of {gap_pct} (95% CI {low_pct} to {high_pct})")
 NO_DISPARITY = ("No significant disparity across {attributes}: no gap between subgroups survives "
                 "the Benjamini-Hochberg correction over {tests} tests")
+NOTHING_RANKED = ("No grouping of {attributes} has two subgroups with {min_n} examples or more: "
+                  "no subgroup is ranked and no gap is claimed")
 SMALL_GROUPS = "{count} subgroups have fewer than {min_n} examples and are not ranked: {groups}"
 TRAINING_SHARE = ("The training data held {share_pct} {group} examples ({attribute}), against "
                   "{balanced_pct} if it were balanced")
 
-TEMPLATES = (ERROR_RATIO, ERROR_GAP, RATE_GAP, NO_DISPARITY, SMALL_GROUPS, TRAINING_SHARE)
+TEMPLATES = (ERROR_RATIO, ERROR_GAP, RATE_GAP, NO_DISPARITY, NOTHING_RANKED, SMALL_GROUPS,
+             TRAINING_SHARE)
 
 # Rates named in RATE_GAP findings (the error rate has its own sentences); their short names
 # are the table's column names, the same in every language.
@@ -37,7 +40,7 @@ def fairness_findings(tables: dict[str, pd.DataFrame], *, attributes: list[str],
                       min_group_size: int, training_shares: pd.DataFrame | None = None) -> list[Finding]:
     """Findings, alerts first: significant error gaps, other significant gaps, then context."""
     disparity = tables["disparity"]
-    found = disparity[disparity["significant"]]
+    found = disparity[disparity["significant"].astype(bool)]  # an empty column is not boolean
     findings = []
     errors = found[found["metric"] == "error_rate"].sort_values("difference", ascending=False)
     for row in errors.itertuples():
@@ -62,7 +65,10 @@ def fairness_findings(tables: dict[str, pd.DataFrame], *, attributes: list[str],
             "best_pct": float(row["best"]), "gap_pct": float(row["difference"]),
             "low_pct": float(row["difference_low"]), "high_pct": float(row["difference_high"])},
             "warning"))
-    if found.empty:
+    if disparity.empty:
+        findings.append(Finding(NOTHING_RANKED, {"attributes": ", ".join(attributes),
+                                                 "min_n": int(min_group_size)}, "warning"))
+    elif found.empty:
         findings.append(Finding(NO_DISPARITY, {"attributes": ", ".join(attributes),
                                                "tests": int(tables["tests"]["p_value"].notna().sum())}))
     by_group = tables["by_group"]

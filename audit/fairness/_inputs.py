@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
+from nnaudit.fairness._counts import COUNT_COLUMNS, natural_order
 from nnaudit.fairness._metrics import BINARY, CORRECTNESS
 from nnaudit.errors import UserInputError
 
 
-# Columns of the subgroup tables; every sensitive attribute gets a column of its own beside
-# them, so an attribute may not take one of these names.
+# Columns of the subgroup tables and of the stored counts; every sensitive attribute gets a
+# column of its own beside them, so an attribute may not take one of these names.
 RESERVED_COLUMNS = frozenset({
     "attribute", "group", "n", "share", "small_group", "significant", "class", "metric", "value",
     "rest", "p_value", "p_adjusted", "test", "positive", "threshold", "balanced_share",
     *(f"{rate}{suffix}" for rate in (*BINARY.rates, *CORRECTNESS.rates, "auc")
       for suffix in ("", "_low", "_high")),
-    *BINARY.cells, *CORRECTNESS.cells})
+    "auc_max_error", *BINARY.cells, *CORRECTNESS.cells, *COUNT_COLUMNS})
 
 
 @dataclass
@@ -27,12 +27,14 @@ class Prepared:
     """The audit's inputs in one normalized form.
 
     classes:    class names, index = class index.
-    y_true, y_pred: (N,) int class indices (y_pred already thresholded when scores decide).
+    y_true, y_pred: (N,) int class indices (y_pred is the decision when one score per row
+                decides between two classes).
     positive:   index of the positive class, or None (multi-class without a chosen class).
     is_positive, predicted_positive: (N,) bool for the binary table, or None.
     positive_scores: (N,) score of the positive class, or None.
     probabilities:   (N, C) class probabilities, or None.
-    attributes: sensitive attribute names; values: their value names; codes: (N, A) indices.
+    attributes: sensitive attribute names; values: their value names, in `natural_order`;
+    codes: (N, A) indices into ``values``.
     """
 
     classes: list[str]
@@ -48,20 +50,6 @@ class Prepared:
     values: list[list[str]]
     codes: np.ndarray
 
-    @property
-    def groupings(self) -> list[tuple[int, ...]]:
-        """Each attribute, each pair when there are more than two, and the full intersection."""
-        a = len(self.attributes)
-        out = [(i,) for i in range(a)]
-        if a > 2:
-            out += list(combinations(range(a), 2))
-        if a > 1:
-            out.append(tuple(range(a)))
-        return out
-
-    def grouping_name(self, grouping: tuple[int, ...]) -> str:
-        return " x ".join(self.attributes[i] for i in grouping)
-
 
 def prepare(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes=None, positive=None,
             threshold: float = 0.5) -> Prepared:
@@ -73,7 +61,7 @@ def prepare(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes=None, 
     if len(y_true) == 0:
         raise UserInputError("There are no predictions to audit (0 rows).")
     names, t, p = _class_indices(y_true, y_pred, classes)
-    pos = _positive_index(positive, names)
+    pos = positive_index(positive, names)
 
     probabilities = positive_scores = None
     if scores is not None:
@@ -84,16 +72,20 @@ def prepare(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes=None, 
                                  f"and {len(names)} classes {names}.")
             probabilities = s
             positive_scores = s[:, pos] if pos is not None else None
+            _check_finite(s)
         else:
             if pos is None:
                 raise UserInputError("One score per row needs a positive class: pass positive=.")
             positive_scores = s.ravel()
             if len(positive_scores) != len(y_true):
                 raise ValueError(f"scores has {len(positive_scores)} rows, labels {len(y_true)}.")
+            _check_finite(positive_scores)
     is_positive = predicted_positive = None
     if pos is not None:
         is_positive = t == pos
         predicted_positive = positive_scores >= threshold if positive_scores is not None else p == pos
+        if probabilities is None and positive_scores is not None and len(names) == 2:
+            p = np.where(predicted_positive, pos, 1 - pos)  # one score decides the prediction
 
     attributes = [str(c) for c in groups.columns]
     if not attributes:
@@ -113,10 +105,21 @@ def prepare(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes=None, 
         if missing or empty:
             raise UserInputError(f"Sensitive attribute {column!r} has {missing + empty} missing or "
                                  f"empty values; every row needs a group.")
-        codes[:, j] = c
-        values.append(names_j)
+        # the order every engine gives the values (they are strings there), so tables match
+        order = sorted(range(len(names_j)), key=lambda k: natural_order(names_j[k]))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes[:, j] = rank[c]
+        values.append([names_j[k] for k in order])
     return Prepared(names, t, p, pos, is_positive, predicted_positive, positive_scores,
                     probabilities, float(threshold), attributes, values, codes)
+
+
+def _check_finite(scores: np.ndarray) -> None:
+    bad = ~np.isfinite(scores)
+    if bad.any():
+        raise UserInputError(f"Scores have {int(bad.sum())} missing or infinite values (first at "
+                             f"row {int(np.flatnonzero(bad.reshape(len(scores), -1).any(axis=1))[0])}).")
 
 
 def _class_indices(y_true: np.ndarray, y_pred: np.ndarray, classes) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -145,7 +148,8 @@ def _class_indices(y_true: np.ndarray, y_pred: np.ndarray, classes) -> tuple[lis
     return [str(u) for u in uniques], codes[:n].astype(np.int64), codes[n:].astype(np.int64)
 
 
-def _positive_index(positive, names: list[str]) -> int | None:
+def positive_index(positive, names: list[str]) -> int | None:
+    """The positive class's index: the one named, or the second of two classes, or None."""
     if positive is None:
         return 1 if len(names) == 2 else None
     if str(positive) in names:

@@ -101,23 +101,30 @@ def binary_codes(y_true_positive: np.ndarray, y_pred_positive: np.ndarray) -> np
                     np.where(y_true_positive, FN, TN)).astype(np.int64)
 
 
-def delong_auc(is_positive: np.ndarray, scores: np.ndarray,
-               confidence: float = 0.95) -> tuple[float, float, float]:
-    """AUC with its DeLong interval, or NaNs when the group lacks positives or negatives.
+def histogram_auc(positives: np.ndarray, negatives: np.ndarray, mixed: np.ndarray,
+                  confidence: float = 0.95) -> tuple[float, float, float, float]:
+    """AUC with its DeLong interval from score histograms, and the most binning can move it.
 
-    DeLong, DeLong & Clarke-Pearson (1988), Biometrics 44(3): the AUC is the mean of the
-    positives' placement values, and its variance follows from theirs and the negatives'.
-    Ties count one half, so the AUC equals sklearn's ``roc_auc_score``.
+    ``positives``, ``negatives``: (B,) rows per score bin, bins in score order; ``mixed``: (B,)
+    bins that hold more than one score value. DeLong, DeLong & Clarke-Pearson (1988), Biometrics
+    44(3): the AUC is the mean of the positives' placement values among the negatives, and its
+    variance follows from theirs and the negatives'. Pairs in one bin count one half, as ties do
+    in sklearn's ``roc_auc_score``: exact when no bin is mixed. In a mixed bin a pair's true
+    contribution lies between 0 and 1, so the AUC is off by at most half the share of
+    positive-negative pairs that share a mixed bin (the fourth value, 0 when exact).
+    Returns NaNs when the group lacks positives or negatives.
     """
-    pos = np.sort(scores[is_positive])
-    neg = np.sort(scores[~is_positive])
-    n1, n0 = len(pos), len(neg)
+    pos = np.asarray(positives, dtype=float)
+    neg = np.asarray(negatives, dtype=float)
+    n1, n0 = pos.sum(), neg.sum()
     if n1 == 0 or n0 == 0:
-        return (np.nan, np.nan, np.nan)
-    # placement of each positive among the negatives, and of each negative among the positives
-    v10 = (np.searchsorted(neg, pos, "left") + np.searchsorted(neg, pos, "right")) / (2 * n0)
-    v01 = 1 - (np.searchsorted(pos, neg, "left") + np.searchsorted(pos, neg, "right")) / (2 * n1)
-    auc = float(v10.mean())
-    var = (v10.var(ddof=1) / n1 if n1 > 1 else 0.0) + (v01.var(ddof=1) / n0 if n0 > 1 else 0.0)
+        return (np.nan, np.nan, np.nan, np.nan)
+    # placement of a positive among the negatives, and of a negative among the positives
+    v10 = (np.cumsum(neg) - neg / 2) / n0
+    v01 = (n1 - np.cumsum(pos) + pos / 2) / n1
+    auc = float(pos @ v10 / n1)
+    var = ((pos @ (v10 - auc) ** 2) / (n1 - 1) / n1 if n1 > 1 else 0.0) + \
+          ((neg @ (v01 - auc) ** 2) / (n0 - 1) / n0 if n0 > 1 else 0.0)
     half = norm.ppf(0.5 + confidence / 2) * np.sqrt(var)
-    return (auc, float(max(0.0, auc - half)), float(min(1.0, auc + half)))
+    max_error = float(0.5 * (pos[mixed] @ neg[mixed]) / (n1 * n0))
+    return (auc, float(max(0.0, auc - half)), float(min(1.0, auc + half)), max_error)

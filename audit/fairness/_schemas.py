@@ -4,7 +4,8 @@ from nnaudit.fairness._metrics import BINARY, CORRECTNESS
 from nnaudit.schema import TableSchema, columns, with_intervals
 
 _CELLS = {cell: "int" for cell in (*BINARY.cells, *CORRECTNESS.cells)}
-_RATES = with_intervals(*BINARY.rates, *CORRECTNESS.rates, "auc")
+# The AUC comes from score histograms: exact, or within auc_max_error (see CellCounts).
+_RATES = with_intervals(*BINARY.rates, *CORRECTNESS.rates, "auc") | columns("auc_max_error:float")
 _GROUP = columns("attribute:str group:str")
 
 TABLES = {
@@ -36,7 +37,7 @@ TABLES = {
         "One-vs-rest binary rates of every class, overall and per subgroup.",
         columns("class:str") | _GROUP | columns("n:int share:float small_group:bool")
         | {cell: "int" for cell in BINARY.cells} | with_intervals(*BINARY.rates),
-        with_intervals("auc"), attributes=True),
+        with_intervals("auc") | columns("auc_max_error:float"), attributes=True),
     "training_shares": TableSchema(
         "Each audited subgroup's share of the training data, and its balanced share.",
         _GROUP | columns("share:float balanced_share:float"), attributes=True),

@@ -1,4 +1,4 @@
-"""The subgroup tables: confusion counts per intersection, intervals, tests, disparities."""
+"""The subgroup tables from counts per intersection cell: intervals, tests, disparities."""
 
 from __future__ import annotations
 
@@ -7,26 +7,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from nnaudit.fairness._inputs import Prepared, prepare
+from nnaudit.fairness._counts import SCORE_BINS, CellCounts, ScoreHistogram, count_cells
+from nnaudit.fairness._inputs import prepare
 from nnaudit.fairness._intervals import percentile_interval, proportion_interval, stratified_bootstrap
-from nnaudit.fairness._metrics import (BINARY, CORRECT, CORRECTNESS, WRONG, RateSet, binary_codes,
-                                     delong_auc, disparity_rates, safe_divide)
+from nnaudit.fairness._metrics import (BINARY, CORRECTNESS, RateSet, disparity_rates,
+                                     histogram_auc, safe_divide)
 from nnaudit.fairness._significance import benjamini_hochberg, two_proportion_test
 
 ALPHA = 0.05
 CONFIDENCE = 0.95
-
-
-@dataclass
-class Strata:
-    """Confusion counts per stratum (one intersection of all sensitive attributes).
-
-    counts: (S, cells); values: (S, A) attribute value indices; row_stratum: (N,).
-    """
-
-    counts: np.ndarray
-    values: np.ndarray
-    row_stratum: np.ndarray
+AUC_COLUMNS = ["auc", "auc_low", "auc_high", "auc_max_error"]
 
 
 @dataclass
@@ -38,53 +28,61 @@ class Grouping:
     labels: list[str]
     values: list[tuple[str, ...]]  # per group, its value of each of ``attributes``
     counts: np.ndarray           # (G, cells)
-    stratum_group: np.ndarray    # (S,) group index of each stratum
+    cell_group: np.ndarray       # (S,) group index of each intersection cell
 
-    def attribute_columns(self, data: Prepared) -> dict[str, list[str | None]]:
+    def attribute_columns(self, attributes: list[str]) -> dict[str, list[str | None]]:
         """One column per sensitive attribute: the group's value, or None when the grouping
         does not involve that attribute. Readers select intersections with these, never by
         splitting the display label."""
-        columns = {name: [None] * len(self.labels) for name in data.attributes}
+        columns = {name: [None] * len(self.labels) for name in attributes}
         for position, attribute in enumerate(self.attributes):
-            columns[data.attributes[attribute]] = [v[position] for v in self.values]
+            columns[attributes[attribute]] = [v[position] for v in self.values]
         return columns
 
 
 def subgroup_table(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes=None,
                    positive=None, threshold: float = 0.5, min_group_size: int = 30,
-                   n_boot: int = 1000, seed: int = 0) -> dict[str, pd.DataFrame]:
+                   n_boot: int = 1000, seed: int = 0,
+                   score_bins: int = SCORE_BINS) -> dict[str, pd.DataFrame]:
     """The fairness tables, without findings or figures (see `fairness_audit` for the arguments).
 
     Returns ``overall``, ``by_group``, ``disparity``, ``tests``, ``parity`` (binary tables) and
     ``per_class`` (more than two classes).
     """
+    counts = count_rows(y_true, y_pred, groups, scores=scores, classes=classes, positive=positive,
+                        threshold=threshold, score_bins=score_bins)
+    return compute_tables(counts, min_group_size=min_group_size, n_boot=n_boot, seed=seed)
+
+
+def count_rows(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes=None,
+               positive=None, threshold: float = 0.5, score_bins: int = SCORE_BINS) -> CellCounts:
+    """The rows' `CellCounts` (arguments as in `fairness_audit`), counted in memory."""
     data = prepare(y_true, y_pred, groups, scores=scores, classes=classes, positive=positive,
                    threshold=threshold)
-    return compute_tables(data, min_group_size=min_group_size, n_boot=n_boot, seed=seed)
+    return count_cells(data, score_bins)
 
 
-def compute_tables(data: Prepared, *, min_group_size: int, n_boot: int,
+def compute_tables(counts: CellCounts, *, min_group_size: int, n_boot: int,
                    seed: int) -> dict[str, pd.DataFrame]:
+    """Every fairness table from the counts per intersection cell (`fairness_audit`'s tables)."""
     rng = np.random.default_rng(seed)
-    if data.positive is not None:
-        rate_set = BINARY
-        codes = binary_codes(data.is_positive, data.predicted_positive)
+    if counts.positive is not None:
+        rate_set, cell_counts = BINARY, counts.binary
     else:
-        rate_set = CORRECTNESS
-        codes = np.where(data.y_true == data.y_pred, CORRECT, WRONG)
-    strata = _strata(data, codes, rate_set)
-    groupings = [_grouping(data, strata, g) for g in data.groupings]
-    boot = stratified_bootstrap(strata.counts, n_boot, rng) if n_boot > 0 else None
+        rate_set, cell_counts = CORRECTNESS, counts.correctness()
+    groupings = [_grouping(counts, cell_counts, g) for g in counts.groupings]
+    boot = stratified_bootstrap(cell_counts, n_boot, rng) if n_boot > 0 else None
+    scores = counts.histograms.get(counts.positive) if counts.positive is not None else None
 
-    overall = _rate_rows(rate_set, strata.counts.sum(axis=0, keepdims=True))
-    overall.insert(0, "positive", data.classes[data.positive] if data.positive is not None else None)
-    overall.insert(1, "threshold", data.threshold if data.positive_scores is not None else np.nan)
-    by_group = pd.concat([_group_rows(data, strata, g, rate_set, min_group_size)
+    overall = _rate_rows(rate_set, cell_counts.sum(axis=0, keepdims=True))
+    overall.insert(0, "positive", counts.classes[counts.positive] if counts.positive is not None else None)
+    overall.insert(1, "threshold", counts.threshold if counts.threshold is not None else np.nan)
+    by_group = pd.concat([_group_rows(counts, g, rate_set, min_group_size, scores)
                           for g in groupings], ignore_index=True)
-    if data.positive_scores is not None:
-        overall[["auc", "auc_low", "auc_high"]] = [delong_auc(data.is_positive, data.positive_scores)]
+    if scores is not None:
+        overall[AUC_COLUMNS] = [_auc(scores, slice(None))]
 
-    tests = _tests(data, groupings, rate_set, strata.counts.sum(axis=0))
+    tests = _tests(counts.attributes, groupings, rate_set, cell_counts.sum(axis=0))
     significant = tests.groupby(["attribute", "group"])["significant"].any()
     by_group["significant"] = [bool(significant.get((a, g), False))
                                for a, g in zip(by_group["attribute"], by_group["group"])]
@@ -93,46 +91,23 @@ def compute_tables(data: Prepared, *, min_group_size: int, n_boot: int,
               "tests": tests}
     if rate_set is BINARY:
         tables["parity"] = _parity(groupings, by_group, boot)
-    if len(data.classes) > 2:
-        tables["per_class"] = _per_class(data, strata, groupings, min_group_size)
+    if len(counts.classes) > 2:
+        tables["per_class"] = _per_class(counts, groupings, min_group_size)
     return tables
 
 
-def _strata(data: Prepared, codes: np.ndarray, rate_set: RateSet) -> Strata:
-    """Confusion counts of every intersection of all attributes present in the data.
-
-    One ``bincount`` over (intersection, confusion cell) pairs; a test checks the counts
-    against fairlearn's MetricFrame on the raw rows. Every coarser grouping (one attribute, a
-    pair) is a union of intersections, so its counts are sums of these: one pass over the rows
-    serves the whole table and its bootstrap.
-    """
-    dims = [len(v) for v in data.values]
-    flat = np.ravel_multi_index(tuple(data.codes.T), dims)
-    present, row_stratum = np.unique(flat, return_inverse=True)
-    values = np.stack(np.unravel_index(present, dims), axis=1)
-    counts = _cell_counts(row_stratum, codes, len(present), len(rate_set.cells))
-    return Strata(counts, values, row_stratum)
-
-
-def _cell_counts(row_stratum: np.ndarray, codes: np.ndarray, n_strata: int,
-                 n_cells: int) -> np.ndarray:
-    """(n_strata, n_cells) counts of rows per intersection and confusion cell."""
-    return np.bincount(row_stratum * n_cells + codes,
-                       minlength=n_strata * n_cells).reshape(n_strata, n_cells)
-
-
-def _grouping(data: Prepared, strata: Strata, attributes: tuple[int, ...]) -> Grouping:
+def _grouping(counts: CellCounts, cell_counts: np.ndarray, attributes: tuple[int, ...]) -> Grouping:
     """A grouping's counts: the sums of its intersections' counts."""
-    dims = [len(data.values[a]) for a in attributes]
-    flat = np.ravel_multi_index(tuple(strata.values[:, attributes].T), dims)
-    present, stratum_group = np.unique(flat, return_inverse=True)
-    values = [tuple(data.values[a][v] for a, v in zip(attributes, np.unravel_index(p, dims)))
+    dims = [len(counts.values[a]) for a in attributes]
+    flat = np.ravel_multi_index(tuple(counts.cells[:, attributes].T), dims)
+    present, cell_group = np.unique(flat, return_inverse=True)
+    values = [tuple(counts.values[a][v] for a, v in zip(attributes, np.unravel_index(p, dims)))
               for p in present]
-    counts = np.zeros((len(present), strata.counts.shape[1]), dtype=np.int64)
-    np.add.at(counts, stratum_group, strata.counts)
-    return Grouping(name=data.grouping_name(attributes), attributes=attributes,
-                    labels=[" x ".join(v) for v in values], values=values, counts=counts,
-                    stratum_group=stratum_group)
+    summed = np.zeros((len(present), cell_counts.shape[1]), dtype=np.int64)
+    np.add.at(summed, cell_group, cell_counts)
+    return Grouping(name=counts.grouping_name(attributes), attributes=attributes,
+                    labels=[" x ".join(v) for v in values], values=values, counts=summed,
+                    cell_group=cell_group)
 
 
 def _rate_rows(rate_set: RateSet, counts: np.ndarray) -> pd.DataFrame:
@@ -148,25 +123,29 @@ def _rate_rows(rate_set: RateSet, counts: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
-def _group_rows(data: Prepared, strata: Strata, grouping: Grouping, rate_set: RateSet,
-                min_group_size: int) -> pd.DataFrame:
+def _group_rows(counts: CellCounts, grouping: Grouping, rate_set: RateSet, min_group_size: int,
+                scores: ScoreHistogram | None) -> pd.DataFrame:
     rows = _rate_rows(rate_set, grouping.counts)
-    total = strata.counts.sum()
     rows.insert(0, "attribute", grouping.name)
     rows.insert(1, "group", grouping.labels)
-    for position, (name, values) in enumerate(grouping.attribute_columns(data).items(), start=2):
+    for position, (name, values) in enumerate(grouping.attribute_columns(counts.attributes).items(),
+                                              start=2):
         rows.insert(position, name, values)
-    rows.insert(rows.columns.get_loc("n") + 1, "share", rows["n"] / total)
+    rows.insert(rows.columns.get_loc("n") + 1, "share", rows["n"] / counts.n)
     rows.insert(rows.columns.get_loc("share") + 1, "small_group", rows["n"] < min_group_size)
-    if data.positive_scores is not None:
-        row_group = grouping.stratum_group[strata.row_stratum]
-        auc = [delong_auc(data.is_positive[row_group == g], data.positive_scores[row_group == g])
-               for g in range(len(grouping.labels))]
-        rows[["auc", "auc_low", "auc_high"]] = np.array(auc, dtype=float).reshape(-1, 3)
+    if scores is not None:
+        auc = [_auc(scores, grouping.cell_group == g) for g in range(len(grouping.labels))]
+        rows[AUC_COLUMNS] = np.array(auc, dtype=float).reshape(-1, len(AUC_COLUMNS))
     return rows
 
 
-def _tests(data: Prepared, groupings: list[Grouping], rate_set: RateSet,
+def _auc(scores: ScoreHistogram, cells) -> tuple[float, float, float, float]:
+    """AUC, its interval and the binning's error bound over the selected cells' histograms."""
+    hist = scores.counts[cells].sum(axis=0)
+    return histogram_auc(hist[1], hist[0], scores.mixed, CONFIDENCE)
+
+
+def _tests(attributes: list[str], groupings: list[Grouping], rate_set: RateSet,
            overall: np.ndarray) -> pd.DataFrame:
     """Each subgroup against the rest of the data, per tested rate, BH-corrected over all."""
     frames = []
@@ -178,7 +157,7 @@ def _tests(data: Prepared, groupings: list[Grouping], rate_set: RateSet,
             p, test = two_proportion_test(k1, n1, k2, n2)
             frames.append(pd.DataFrame({
                 "attribute": grouping.name, "group": grouping.labels,
-                **grouping.attribute_columns(data), "metric": metric,
+                **grouping.attribute_columns(attributes), "metric": metric,
                 "value": safe_divide(k1, n1), "rest": safe_divide(k2, n2),
                 "p_value": p, "test": test}))
     tests = pd.concat(frames, ignore_index=True)
@@ -191,8 +170,8 @@ def _group_rates(grouping: Grouping, boot: np.ndarray | None, rate_set: RateSet)
     """Bootstrap rates (n_boot, G) per rate name for one grouping, or None without bootstrap."""
     if boot is None:
         return None
-    onehot = np.zeros((len(grouping.stratum_group), len(grouping.labels)))
-    onehot[np.arange(len(grouping.stratum_group)), grouping.stratum_group] = 1
+    onehot = np.zeros((len(grouping.cell_group), len(grouping.labels)))
+    onehot[np.arange(len(grouping.cell_group)), grouping.cell_group] = 1
     counts = np.einsum("bsk,sg->bgk", boot, onehot)
     return rate_set.rates_from_counts(counts)
 
@@ -278,7 +257,10 @@ def _parity(groupings: list[Grouping], by_group: pd.DataFrame,
             row.update({name: float(value[0]), f"{name}_low": intervals[name][0],
                         f"{name}_high": intervals[name][1]})
         rows.append(row)
-    return pd.DataFrame(rows)
+    statistics = ("demographic_parity_difference", "equalized_odds_difference")
+    return pd.DataFrame(rows, columns=["attribute", "groups", *(f"{name}{suffix}"
+                                                                for name in statistics
+                                                                for suffix in ("", "_low", "_high"))])
 
 
 def _parity_statistics(rates: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -289,37 +271,26 @@ def _parity_statistics(rates: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "equalized_odds_difference": np.maximum(spread["tpr"], spread["fpr"])}
 
 
-def _per_class(data: Prepared, strata: Strata, groupings: list[Grouping],
+def _per_class(counts: CellCounts, groupings: list[Grouping],
                min_group_size: int) -> pd.DataFrame:
     """One-vs-rest binary table of every class, per subgroup, with Wilson intervals."""
     frames = []
-    n_cells = len(BINARY.cells)
-    for k, name in enumerate(data.classes):
-        codes = binary_codes(data.y_true == k, data.y_pred == k)
-        counts = _cell_counts(strata.row_stratum, codes, len(strata.counts), n_cells)
-        one_vs_rest = Strata(counts, strata.values, strata.row_stratum)
-        class_data = _one_vs_rest(data, k)
-        overall = _rate_rows(BINARY, counts.sum(axis=0, keepdims=True))
+    for k, name in enumerate(counts.classes):
+        one_vs_rest = counts.one_vs_rest(k)
+        scores = counts.histograms.get(k)
+        overall = _rate_rows(BINARY, one_vs_rest.sum(axis=0, keepdims=True))
         overall.insert(0, "attribute", "overall")
         overall.insert(1, "group", "all")
-        for position, attribute in enumerate(data.attributes, start=2):
+        for position, attribute in enumerate(counts.attributes, start=2):
             overall.insert(position, attribute, None)
         overall.insert(overall.columns.get_loc("n") + 1, "share", 1.0)
         overall.insert(overall.columns.get_loc("share") + 1, "small_group", False)
         parts = [overall] + [
-            _group_rows(class_data, one_vs_rest, _grouping(data, one_vs_rest, g.attributes),
-                        BINARY, min_group_size) for g in groupings]
+            _group_rows(counts, _grouping(counts, one_vs_rest, g.attributes), BINARY,
+                        min_group_size, scores) for g in groupings]
         table = pd.concat(parts, ignore_index=True)
-        if data.probabilities is not None:
-            table.loc[0, ["auc", "auc_low", "auc_high"]] = delong_auc(class_data.is_positive,
-                                                                      class_data.positive_scores)
+        if scores is not None:
+            table.loc[0, AUC_COLUMNS] = _auc(scores, slice(None))
         table.insert(0, "class", name)
         frames.append(table)
     return pd.concat(frames, ignore_index=True)
-
-
-def _one_vs_rest(data: Prepared, k: int) -> Prepared:
-    scores = data.probabilities[:, k] if data.probabilities is not None else None
-    return Prepared(data.classes, data.y_true, data.y_pred, k, data.y_true == k, data.y_pred == k,
-                    scores, data.probabilities, data.threshold, data.attributes, data.values,
-                    data.codes)

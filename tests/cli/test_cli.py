@@ -27,7 +27,7 @@ def test_help_lists_every_command():
     proc = nnaudit("--help")
     assert proc.returncode == 0
     for command in ("run", "train", "list", "show", "datasets", "models", "fairness", "report",
-                    "dashboard"):
+                    "dashboard", "query"):
         assert command in proc.stdout
 
 

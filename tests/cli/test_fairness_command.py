@@ -1,11 +1,16 @@
 """`nnaudit fairness`: a black-box model audited from its predictions file alone."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 
-from nnaudit.store import list_runs
+from nnaudit.config import load_config
+from nnaudit.pipeline import run_blackbox
+from nnaudit.store import Run, list_runs
 
 from tests.cli.test_cli import assert_user_error, nnaudit
 
@@ -63,3 +68,41 @@ def test_bad_predictions_files_exit_2(tmp_path):
     assert_user_error(nnaudit(*base, "--score", "yhat", "--threshold", "3", "--groups", "skin"), "3")
     assert_user_error(nnaudit("fairness", "--predictions", str(tmp_path / "none.csv"), "--label",
                               "y", "--pred", "p", "--groups", "g"), "none.csv")
+
+
+def test_a_folder_of_files_is_audited_with_duckdb_and_the_rows_are_not_copied(tmp_path):
+    # issue 13: a directory given as --predictions was "does not exist"
+    logs = tmp_path / "logs"
+    for day in range(3):
+        (logs / f"day={day}").mkdir(parents=True)
+        predictions_file(logs / f"day={day}" / "part.csv", {
+            ("lighter", "male"): 0.02, ("lighter", "female"): 0.05,
+            ("darker", "male"): 0.10, ("darker", "female"): 0.30}, n=500, seed=day)
+    runs = tmp_path / "runs"
+    proc = nnaudit("fairness", "--predictions", str(logs), "--label", "y", "--pred", "yhat",
+                   "--groups", "skin,sex", "--n-boot", "200", "--out", str(runs), "--json")
+    assert proc.returncode == 0, proc.stderr
+    [run] = list_runs(runs)
+    assert run.manifest["device"] == "none (predictions counted by duckdb)"
+    assert run.manifest["dataset"]["card"]["files"] == 3
+    assert run.predictions() is None and run.cell_counts()["n"].sum() == 1500
+    config = load_config(None, {"out": str(tmp_path / "pandas"), "fairness.n_boot": 200,
+                                "report.html": False})
+    in_memory = Run.open(run_blackbox(str(logs / "*" / "*.csv"), label="y", pred="yhat",
+                                      groups=["skin", "sex"], config=config, engine="pandas"))
+    pd.testing.assert_frame_equal(in_memory.table("fairness", "by_group"),
+                                  run.table("fairness", "by_group"))
+
+
+def test_spark_without_java_exits_2_naming_the_package(tmp_path):
+    csv = predictions_file(tmp_path / "preds.csv", {
+        key: 0.1 for key in [("lighter", "male"), ("lighter", "female"),
+                             ("darker", "male"), ("darker", "female")]})
+    env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+    env["PATH"] = str(tmp_path / "empty")  # no java (nor anything else) on PATH
+    proc = subprocess.run([sys.executable, "-m", "nnaudit", "fairness", "--predictions", str(csv),
+                           "--label", "y", "--pred", "yhat", "--groups", "skin",
+                           "--engine", "spark", "--out", str(tmp_path / "runs")],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert_user_error(proc, "The Spark engine needs")
+    assert not (tmp_path / "runs").exists()

@@ -68,10 +68,6 @@ def test_frames_with_two_rankable_groups_give_a_run_or_one_sentence(cli, frame, 
     audit_frame(cli, frame, parquet, by_score, "--min-group-size", "1")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 13 item 4 (not in this change): when fewer than two groups can be ranked, "
-    "fairness_findings raises KeyError 'metric' (exit 1). Shrunk example: one CSV row "
-    "truth=0, decision=0, population='[/]', with --pred decision."))
 @PROPERTY
 @given(frame=predictions_frames(), parquet=st.booleans(), by_score=st.booleans())
 def test_any_predictions_frame_gives_a_run_or_one_sentence(cli, frame, parquet, by_score):

@@ -46,11 +46,13 @@ def test_a_figure_pointing_outside_its_run_is_skipped(runs_dir):
     assert "cascade" in shown
 
 
-def test_prediction_columns_come_from_the_parquet_schema(runs_dir):
+def test_threshold_classes_and_ranges_come_from_the_stored_histograms(runs_dir):
     from nnaudit.store import Run
 
-    columns = data.prediction_columns(str(runs_dir / RUN_A), data.manifest_mtime(runs_dir / RUN_A))
-    assert columns == list(Run(runs_dir / RUN_A).predictions().columns)
+    ranges = data.score_ranges(str(runs_dir / RUN_A), data.manifest_mtime(runs_dir / RUN_A))
+    preds = Run(runs_dir / RUN_A).predictions()
+    assert list(ranges) == ["no", "yes"]
+    assert ranges["yes"] == (preds["score_yes"].min(), preds["score_yes"].max())
 
 
 def test_runs_table_rows_come_from_manifests(runs_dir):
@@ -66,3 +68,15 @@ def test_server_command_serves_the_folder_on_localhost(runs_dir):
     assert command[command.index("--server.port") + 1] == "8600"
     assert command[command.index("--server.address") + 1] == "localhost"
     assert command[-2:] == ["--runs", str(runs_dir.resolve())]
+
+
+def test_the_threshold_moves_on_the_stored_counts_exactly(runs_dir):
+    from nnaudit.store import Run
+
+    moved = data.fairness_at_threshold(str(runs_dir / RUN_A), data.manifest_mtime(runs_dir / RUN_A),
+                                       "yes", 0.7, 30, n_boot=0)
+    assert moved["unsure"] == 0  # scores of 3 decimals: one value per bin
+    preds = Run(runs_dir / RUN_A).predictions()
+    overall = moved["tables"]["overall"].iloc[0]
+    assert overall["tp"] == ((preds["score_yes"] >= 0.7) & (preds["label"] == "yes")).sum()
+    assert overall["fp"] == ((preds["score_yes"] >= 0.7) & (preds["label"] == "no")).sum()

@@ -46,7 +46,7 @@ def test_pred_column_csv_and_parquet_agree(frame, tmp_path):
     assert overall["error_rate"].iloc[0] == pytest.approx(errors)
     assert inputs.card["size"] == {"test": 400}
     assert sum(inputs.card["subgroup_counts"]["test"].values()) == 400
-    assert len(inputs.predictions()) == 400
+    assert inputs.counts.n == 400
 
 
 def test_score_and_threshold(frame, tmp_path):
@@ -88,10 +88,20 @@ def test_missing_group_values(frame, tmp_path):
                          groups=["race"])
 
 
-def test_predictions_shorter_than_labels(frame, tmp_path):
+def test_missing_predictions_are_named_with_their_row(frame, tmp_path):
     frame["guess"] = frame["guess"].astype(float)
     frame.loc[[5, 9], "guess"] = np.nan
-    with pytest.raises(UserInputError, match="'guess'.*2 missing values.*differ in length"):
+    with pytest.raises(UserInputError, match=r"Prediction column 'guess'.*2 missing values "
+                                             r"\(first at row 5\)"):
+        load_predictions(write(frame, tmp_path), label="truth", pred="guess", groups=["race"])
+
+
+def test_missing_labels_are_named_as_labels(frame, tmp_path):
+    # issue 13: a NaN label was reported as "predictions and labels differ in length"
+    frame["truth"] = frame["truth"].astype(float)
+    frame.loc[[17, 30], "truth"] = np.nan
+    with pytest.raises(UserInputError, match=r"Label column 'truth'.*2 missing values "
+                                             r"\(first at row 17\); every row needs its true label"):
         load_predictions(write(frame, tmp_path), label="truth", pred="guess", groups=["race"])
 
 

@@ -35,13 +35,13 @@ def balanced_run(runs_root):
 @pytest.fixture(scope="session")
 def blackbox_run(runs_root, tmp_path_factory):
     from nnaudit.audits import AuditInputs, run_order
-    from nnaudit.blackbox import load_predictions
     from nnaudit.config import RunConfig
+    from nnaudit.engines import count_predictions
 
     file = tmp_path_factory.mktemp("predictions") / "predictions.csv"
     predictions_frame().to_csv(file, index=False)
-    data = load_predictions(file, label="label", pred="prediction", groups=["sex", "race"])
-    inputs = AuditInputs(RunConfig(), predictions=data)  # what a predictions file offers
+    counted = count_predictions(file, label="label", pred="prediction", groups=["sex", "race"])
+    inputs = AuditInputs(RunConfig(), predictions=counted)  # what a predictions file offers
     skipped = {spec.name: spec.missing(inputs.available()) for spec in run_order(
         RunConfig().audits.run) if spec.name != "fairness"}
     return write_run(runs_root, "blackbox", [fairness_result()], kind="blackbox",

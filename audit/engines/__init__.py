@@ -1,0 +1,23 @@
+"""Where the fairness audit's one aggregation runs: pandas in memory, DuckDB out of core on one
+machine, Spark on a cluster.
+
+The audit needs only counts per intersection cell (and score histograms); `count_predictions`
+checks a predictions source and counts it with the chosen engine, and
+`nnaudit.fairness.fairness_audit_counts` does the rest, identically whatever counted::
+
+    counted = count_predictions("logs/*.parquet", label="y", score="risk", threshold=0.7,
+                                groups=["race", "sex"])            # DuckDB, out of core
+    result = fairness_audit_counts(counted.counts, n_boot=1000)
+
+See docs/scale.md for when each engine is used and how to point nnaudit at a cluster.
+"""
+
+from nnaudit._lazy import lazy_getattr
+
+_PUBLIC = {"count_predictions": "nnaudit.engines._count",
+           "CountedPredictions": "nnaudit.engines._count",
+           "ENGINES": "nnaudit.engines._count"}
+
+__all__ = sorted(_PUBLIC)
+
+__getattr__ = lazy_getattr(__name__, _PUBLIC)

@@ -1,0 +1,117 @@
+"""A predictions source on disk: one file, a glob or a folder of Parquet or CSV files.
+
+Resolved once, before any engine reads a row, so every engine reads the same files in the same
+order, and a bad source (nothing matches, mixed formats, a file missing a column, two files
+disagreeing on a column's type) is refused with one sentence naming the file and the column.
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass
+from pathlib import Path
+
+from nnaudit.errors import UserInputError
+
+FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".txt": "csv"}
+GLOB_CHARACTERS = set("*?[")
+
+# Column kinds the SQL text distinguishes (each engine maps its own types onto them).
+NUMBER_KINDS = frozenset({"integer", "float", "decimal"})
+
+
+@dataclass(frozen=True)
+class PredictionFiles:
+    """The files of a predictions source, sorted, all of one format.
+
+    source: what the user gave (shown in messages); name: a short name for the run directory
+    (the file's stem, the folder's name, or the glob's folder).
+    """
+
+    source: str
+    name: str
+    files: tuple[Path, ...]
+    format: str
+
+    def describe(self, file: Path | None = None) -> str:
+        """The source in a message, or one of its files when there are several."""
+        if file is None or len(self.files) == 1:
+            return self.source
+        return str(file)
+
+
+def find_prediction_files(source: Path | str) -> PredictionFiles:
+    """The Parquet or CSV files named by ``source``: a file, a glob, or a folder (searched
+    recursively, so a partitioned dataset's folder works)."""
+    text = str(source)
+    path = Path(text)
+    if GLOB_CHARACTERS & set(text):
+        files = [Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file()]
+        if not files:
+            raise UserInputError(f"No file matches {text}.")
+        name = _glob_folder(path).name or "predictions"
+    elif path.is_dir():
+        files = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS
+                 and not _hidden(p.relative_to(path))]
+        if not files:
+            raise UserInputError(f"Folder {text} holds no Parquet (.parquet) or CSV (.csv) file.")
+        name = path.resolve().name
+    elif path.is_file():
+        files, name = [path], path.stem
+    else:
+        raise UserInputError(f"Predictions file {text} does not exist.")
+    formats = {FORMATS.get(p.suffix.lower()) for p in files}
+    if None in formats:
+        odd = next(p for p in files if p.suffix.lower() not in FORMATS)
+        raise UserInputError(f"{odd} is neither CSV (.csv) nor Parquet (.parquet).")
+    if len(formats) > 1:
+        raise UserInputError(f"{text} mixes Parquet and CSV files; point it at one format.")
+    return PredictionFiles(text, name, tuple(sorted(files, key=str)), formats.pop())
+
+
+def check_schemas(files: PredictionFiles, schemas: dict[Path, dict[str, str]],
+                  columns: list[str], *, score: str | None = None) -> None:
+    """Every file has every needed column, of one kind across files (numbers mix freely).
+
+    ``schemas``: file -> column -> kind (``integer``, ``float``, ``decimal``, ``boolean``,
+    ``string`` or ``other``). The ``score`` column may be text in some files: its values are
+    read as numbers, and the first that is not one is named (a file of scores becomes text
+    when a single value is "high").
+    """
+    for column in columns:
+        missing = [f for f in files.files if column not in schemas[f]]
+        if len(missing) == len(files.files):
+            found = schemas[files.files[0]]
+            raise UserInputError(f"Column {column!r} not found in {files.source} "
+                                 f"(its columns: {', '.join(found)}).")
+        if missing:
+            raise UserInputError(f"{missing[0]} has no column {column!r}, which the other files "
+                                 f"of {files.source} have.")
+        if column == score:
+            continue
+        family = {f: _family(schemas[f][column]) for f in files.files}
+        first = files.files[0]
+        odd = next((f for f in files.files if family[f] != family[first]), None)
+        if odd is not None:
+            raise UserInputError(f"Column {column!r} holds {family[odd]} in {odd} but "
+                                 f"{family[first]} in {first}; the files' schemas differ.")
+
+
+def _family(kind: str) -> str:
+    return "numbers" if kind in NUMBER_KINDS else {"boolean": "booleans", "string": "text"}.get(
+        kind, f"{kind} values")
+
+
+def _glob_folder(pattern: Path) -> Path:
+    """The deepest folder of a glob pattern without glob characters."""
+    parts = []
+    for part in pattern.parts:
+        if GLOB_CHARACTERS & set(part):
+            break
+        parts.append(part)
+    return Path(*parts) if parts else Path(".")
+
+
+def _hidden(relative: Path) -> bool:
+    """Files a writer leaves beside its data (``_SUCCESS``, ``.crc``, temporary files)."""
+    return any(part.startswith((".", "_")) for part in relative.parts)
