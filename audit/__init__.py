@@ -21,6 +21,7 @@ _PUBLIC = {
     "fairness_audit": "nnaudit.fairness",
     "generalization_audit": "nnaudit.generalization",
     "saliency_audit": "nnaudit.saliency",
+    "robustness_audit": "nnaudit.robustness",
     "EnergyMeter": "nnaudit.energy",
     "run_pipeline": "nnaudit.pipeline",
 }
