@@ -103,8 +103,8 @@ def radius_grid(max_radius: float, levels: int) -> np.ndarray:
 
 
 def flip_radii(model: nn.Module, x: torch.Tensor, y: torch.Tensor, attack: Attack,
-               grid: np.ndarray, *, steps: int, bounds: tuple[float, float],
-               batch_size: int) -> np.ndarray:
+               grid: np.ndarray, *, steps: int, bounds: tuple[float, float], batch_size: int,
+               flipped_at_largest: np.ndarray | None = None) -> np.ndarray:
     """The smallest radius of ``grid`` at which ``attack`` misclassifies each image: a bisection.
 
     ``grid`` is increasing from 0 (see `radius_grid`); the value returned is the first grid
@@ -114,6 +114,8 @@ def flip_radii(model: nn.Module, x: torch.Tensor, y: torch.Tensor, attack: Attac
     the bisection costs one attack pass over the images still in play, whatever their radii.
     The bisection assumes that an attack which flips an image at one radius also flips it at
     any larger one, which holds for an optimal attack and approximately for PGD.
+    ``flipped_at_largest``: which images the attack at ``grid[-1]`` misclassifies, when the
+    caller already ran it (the attacks are deterministic, so the answer would be the same).
 
     captum's ``MinParamPerturbation`` searches one image at a time (its default test asks that
     every image of a batch be wrong); benchmarks/robustness_speed.py compares the two.
@@ -122,8 +124,9 @@ def flip_radii(model: nn.Module, x: torch.Tensor, y: torch.Tensor, attack: Attac
     low = np.zeros(len(x), dtype=np.int64)
     high = np.full(len(x), top, dtype=np.int64)
     wrong_clean = (predict(model, x, batch_size) != y).cpu().numpy()
-    flips_at_max = _flips(model, x, y, attack, grid[top], ~wrong_clean, steps, bounds,
-                          batch_size)
+    flips_at_max = (_flips(model, x, y, attack, grid[top], ~wrong_clean, steps, bounds,
+                           batch_size) if flipped_at_largest is None
+                    else flipped_at_largest & ~wrong_clean)
     searching = ~wrong_clean & flips_at_max
     while (active := searching & (high - low > 1)).any():
         mid = (low + high) // 2

@@ -23,7 +23,7 @@ from nnaudit.robustness._protocol import (check_attacks, check_corruptions, chec
                                           check_radii, check_reference_accuracy,
                                           check_severities, make_protocol)
 from nnaudit.robustness._tables import (Subgroups, accuracy_table, corruption_error_table,
-                                        flip_radius_table, gap_table, normal_se, proportion_se)
+                                        flip_radius_table, gap_table)
 from nnaudit.saliency._memory import rows_per_pass
 from nnaudit.saliency._methods import prepare_model
 
@@ -102,12 +102,14 @@ def robustness_audit(model: nn.Module, test_split, classes: Sequence[str],
     tables = {"clean": _clean_table(sample.clean, sample.subgroups)}
     figures = {}
     skipped = {}
+    seconds = {"clean": time.perf_counter() - started}
     runnable = _applicable(chosen_corruptions, sample.x, skipped)
     if runnable:
         more_tables, more_figures = _corruption_part(audited, sample, runnable,
                                                      chosen_severities, seed, batch_size)
         tables.update(more_tables)
         figures.update(more_figures)
+        seconds["corruptions"] = time.perf_counter() - started - sum(seconds.values())
     if chosen_attacks:
         reason = gradient_problem(audited, sample.x)
         if reason is not None and attacks is not None:
@@ -120,7 +122,8 @@ def robustness_audit(model: nn.Module, test_split, classes: Sequence[str],
     if chosen_attacks:
         attacked = sample.head(n_attacked)
         more_tables, more_figures, flip = _attack_part(audited, attacked, chosen_attacks,
-                                                       chosen_radii, plan, classes, batch_size)
+                                                       chosen_radii, plan, classes, batch_size,
+                                                       seconds)
         tables.update(more_tables)
         figures.update(more_figures)
     if reference_accuracy is not None:
@@ -149,7 +152,8 @@ def robustness_audit(model: nn.Module, test_split, classes: Sequence[str],
         "bounds": list(_bounds(sample.x)) if sample.x.dim() == 4 else None,
         "flip_radius": flip, "rows_per_pass": int(batch_size),
         "reference_accuracy": reference_accuracy, "skipped": skipped,
-        "seconds": round(time.perf_counter() - started, 3),
+        "seconds": {**{k: round(v, 3) for k, v in seconds.items()},
+                    "total": round(time.perf_counter() - started, 3)},
     }
     return AuditResult(name="robustness", tables=tables, figures=figures, findings=findings,
                        summary=summary, protocol=record)
@@ -207,25 +211,26 @@ def _corruption_part(model, sample: _Sample, names: list[str], severities: list[
                            sample.clean, sample.subgroups)
     corrupted = table[table["severity"] > 0]
     tables = {"corruptions": table, "corruption_gaps": gap_table(
-        corrupted, ["corruption", "severity"], "flip_rate",
-        proportion_se(corrupted, "flip_rate", "clean_correct"), "higher", "clean_correct")}
+        corrupted, ["corruption", "severity"], "flip_rate", "higher", size="clean_correct",
+        count="lost")}
     if len(severities) > 1:
         errors = corruption_error_table(names, {n: correct[n][1:] for n in names}, sample.clean,
                                         sample.subgroups)
         tables["corruption_error"] = errors
-        tables["corruption_error_gaps"] = gap_table(
-            errors, ["corruption"], "flip_rate", normal_se(errors, "flip_rate"), "higher",
-            "clean_correct")
+        tables["corruption_error_gaps"] = gap_table(errors, ["corruption"], "flip_rate",
+                                                    "higher", size="clean_correct")
     return tables, {"corruptions": _figures.corruption_figure(table, sample.subgroups.finest)}
 
 
 def _attack_part(model, sample: _Sample, attacks: list[str], radii: dict[str, list[float]],
-                 plan, classes, batch_size: int) -> tuple[dict, dict, dict | None]:
+                 plan, classes, batch_size: int,
+                 seconds: dict[str, float]) -> tuple[dict, dict, dict | None]:
     """Robust accuracy per attack and radius, per subgroup; each image's flipping radius.
 
     Returns the tables, the figures and the record of the flipping-radius search (None when
-    the largest radius is 0: there is nothing to search).
+    the largest radius is 0: there is nothing to search); adds its phases to ``seconds``.
     """
+    started = time.perf_counter()
     bounds = _bounds(sample.x)
     conditions = pd.DataFrame([(a, ATTACKS[a].norm, r, _steps(a, plan)) for a in attacks
                                for r in radii[a]], columns=["attack", "norm", "radius", "steps"])
@@ -237,17 +242,21 @@ def _attack_part(model, sample: _Sample, attacks: list[str], radii: dict[str, li
     table = accuracy_table(conditions, correct, sample.clean, sample.subgroups)
     tables = {"adversarial": table,
               "adversarial_gaps": gap_table(table, ["attack", "norm", "radius"], "accuracy",
-                                            proportion_se(table, "accuracy", "n"), "lower")}
+                                            "lower", size="n", count="correct")}
     figures = {"adversarial": _figures.attack_figure(
         table, _clean_table(sample.clean, sample.subgroups), sample.subgroups.finest)}
 
+    seconds["attacks"] = time.perf_counter() - started
     name = FLIP_ATTACK if FLIP_ATTACK in attacks else attacks[0]
     attack, max_radius = ATTACKS[name], max(radii[name])
     if max_radius == 0:
         return tables, figures, None
+    started = time.perf_counter()
     grid = radius_grid(max_radius, plan.flip_levels)
+    at_largest = ((conditions["attack"] == name) & (conditions["radius"] == max_radius)).to_numpy()
     found = flip_radii(model, sample.x, sample.y, attack, grid, steps=_steps(name, plan),
-                       bounds=bounds, batch_size=batch_size)
+                       bounds=bounds, batch_size=batch_size,
+                       flipped_at_largest=~correct[np.flatnonzero(at_largest)[0]])
     tables["flip_radius"] = flip_radius_table(found, sample.subgroups, max_radius)
     tables["flip_radii"] = pd.concat([pd.DataFrame({
         "test_index": sample.index, "label": [classes[i] for i in sample.y.tolist()],
@@ -258,6 +267,7 @@ def _attack_part(model, sample: _Sample, attacks: list[str], radii: dict[str, li
     if sample.x.dim() == 4:
         figures["adversarial_examples"] = _example_figure(model, sample, found, classes, attack,
                                                           _steps(name, plan), batch_size)
+    seconds["flip_radius"] = time.perf_counter() - started
     return tables, figures, {
         "attack": name, "max_radius": max_radius,
         "grid": f"0, then {len(grid) - 1} radii spaced geometrically from about "

@@ -39,7 +39,7 @@ CORRUPTIONS_SKIPPED = "{count} corruptions were skipped: {reasons}."
 SHIFT = ("On this dataset the model's accuracy is {accuracy_pct} (95% CI {low_pct} to {high_pct}) "
          "against {reference_pct} on its own test split.")
 
-# A significant gap between subgroups of at least this many accuracy points is an alert.
+# A significant gap between subgroups (in flip rate or accuracy) of at least this is an alert.
 ALERT_GAP = 0.10
 # A condition that costs at least this much accuracy overall is a warning.
 WARNING_DROP = 0.20
@@ -56,25 +56,30 @@ def compute(tables: dict[str, pd.DataFrame], *, severities: list[int], skipped: 
     adversarial_gaps = tables.get("adversarial_gaps")
     if "corruptions" in tables:
         findings += _corruption_gaps(corruption_gaps)
-        findings += _corruption_error(tables["corruption_error"],
-                                      tables["corruption_error_gaps"], severities)
+        if "corruption_error" in tables:  # not when severity 0 alone was asked for
+            findings += _corruption_error(tables["corruption_error"],
+                                          tables["corruption_error_gaps"], severities)
         findings += _worst_corruption(tables["corruptions"])
     if "adversarial" in tables:
         findings += _adversarial_gaps(adversarial_gaps)
         findings += _adversarial_drops(tables["adversarial"])
     if "flip_radius" in tables:
         findings += _flip_radius_gaps(tables["flip_radius"], flip_attack)
-    tested = [g for g in (corruption_gaps, adversarial_gaps) if g is not None]
+    tested = [g for g in (corruption_gaps, adversarial_gaps) if g is not None and len(g)]
     if tested and not any(g["significant"].any() for g in tested):
         conditions = sum(len(g.drop_duplicates(list(g.columns[:_key_count(g)]))) for g in tested)
         findings.append(Finding(NO_GROUP_GAP, {"count": conditions}, "info"))
     if "attacks" in skipped:
         findings.append(Finding(ATTACKS_SKIPPED, {"reason": skipped["attacks"]}, "warning"))
-    corruption_reasons = {k: v for k, v in skipped.items() if k != "attacks"}
-    if corruption_reasons:
+    by_reason: dict[str, list[str]] = {}
+    for name, reason in skipped.items():
+        if name != "attacks":
+            by_reason.setdefault(reason, []).append(name)
+    if by_reason:
         findings.append(Finding(CORRUPTIONS_SKIPPED, {
-            "count": len(corruption_reasons),
-            "reasons": "; ".join(f"{k} ({v})" for k, v in corruption_reasons.items())}, "info"))
+            "count": sum(len(names) for names in by_reason.values()),
+            "reasons": "; ".join(f"{', '.join(names)} ({reason})"
+                                 for reason, names in by_reason.items())}, "info"))
     if reference_accuracy is not None:
         findings.append(_shift(tables["clean"], reference_accuracy))
     return sorted(findings, key=lambda f: _SEVERITY_ORDER[f.severity])
@@ -90,8 +95,8 @@ def _key_count(gaps: pd.DataFrame) -> int:
 
 
 def _corruption_gaps(gaps: pd.DataFrame) -> list[Finding]:
-    found = gaps[gaps["significant"] & (gaps["severity"] > 0)]
-    found = found.sort_values("difference", ascending=False).drop_duplicates("corruption")
+    found = gaps[gaps["significant"]].sort_values("difference", ascending=False)
+    found = found.drop_duplicates("corruption")
     return [Finding(CORRUPTION_GAP, {"corruption": row.corruption, "severity": int(row.severity),
                                      **_shares(row)}, _gap_severity(row.difference))
             for row in found.head(MAX_GAP_FINDINGS).itertuples()]

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.stats import binom, false_discovery_control, norm
 
 from nnaudit.fairness import proportion_interval
+from nnaudit.fairness._significance import two_proportion_test
 
 CONFIDENCE = 0.95
 ALPHA = 0.05
@@ -169,58 +170,64 @@ def _mean_and_se(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, n
         return mean, np.sqrt(variance / count)
 
 
-def gap_table(table: pd.DataFrame, keys: list[str], value: str, se: np.ndarray,
-              worse: str, size: str = "n") -> pd.DataFrame:
+def gap_table(table: pd.DataFrame, keys: list[str], value: str, worse: str, *, size: str,
+              count: str | None = None) -> pd.DataFrame:
     """Worst against best subgroup of each attribute, per condition, with a test.
 
-    ``value`` is the column compared (with its interval ``value_low``, ``value_high``, copied
-    for both groups); ``se`` its standard error per row of ``table``;
-    ``worse`` is "higher" (a flip rate) or "lower" (an accuracy). Only subgroups whose
-    ``size`` column (the images ``value`` is computed on) reaches MIN_GROUP_SIZE are ranked. The difference has a normal interval (the groups hold
-    different images, so the variances add); its p-value is corrected for all the rows of
-    this table by Benjamini-Hochberg, and a gap is ``significant`` below ALPHA.
+    ``value`` is the column compared, with its interval ``value_low``, ``value_high`` (copied
+    for both groups); ``worse`` is "higher" (a flip rate) or "lower" (an accuracy). Only
+    subgroups whose ``size`` column (the images ``value`` is computed on) reaches
+    MIN_GROUP_SIZE are ranked.
+
+    With ``count``, ``value`` is the proportion ``count / size`` with a Wilson interval: the
+    difference gets Newcombe's interval from the two Wilson intervals (Newcombe 1998, Stat Med
+    17(8), method 10) and the pooled two-proportion z-test, or Fisher's exact test for small
+    counts, as the fairness tables. Without, ``value`` is a mean with a normal interval, and
+    so is the difference (the groups hold different images, so the variances add). The
+    p-values are corrected for all the rows of this table by Benjamini-Hochberg; a gap is
+    ``significant`` below ALPHA.
     """
-    rows = []
-    table = table.assign(_se=se)
     ranked = table[(table["attribute"] != OVERALL[0]) & (table[size] >= MIN_GROUP_SIZE)
                    & table[value].notna()]
+    pairs = []  # (condition and attribute, best row, worst row)
     for key, part in ranked.groupby([*keys, "attribute"], sort=False, dropna=False):
-        if len(part) < 2:
-            continue
-        order = part.sort_values(value, kind="stable")
-        best, worst = (order.iloc[0], order.iloc[-1]) if worse == "higher" else (order.iloc[-1],
-                                                                               order.iloc[0])
-        difference = abs(worst[value] - best[value])
-        se_difference = float(np.hypot(worst["_se"], best["_se"]))
-        p = 2 * norm.sf(difference / se_difference) if se_difference > 0 else 1.0
-        rows.append({**dict(zip([*keys, "attribute"], key)),
-                     **{f"{side}{suffix}": row[f"{value}{suffix}"]
-                        for side, row in (("worst", worst), ("best", best))
-                        for suffix in ("", "_low", "_high")},
-                     "worst_group": worst["group"], "worst_n": int(worst[size]),
-                     "best_group": best["group"], "best_n": int(best[size]),
-                     "difference": difference,
-                     "difference_low": difference - Z * se_difference,
-                     "difference_high": difference + Z * se_difference, "p_value": p})
-    gaps = pd.DataFrame(rows, columns=[
-        *keys, "attribute", "worst_group", "worst", "worst_low", "worst_high", "worst_n",
-        "best_group", "best", "best_low", "best_high", "best_n", "difference", "difference_low",
-        "difference_high", "p_value"])
-    gaps["p_adjusted"] = false_discovery_control(gaps["p_value"], method="bh") if len(gaps) else []
+        if len(part) >= 2:
+            order = part.sort_values(value, kind="stable")
+            lowest, highest = order.iloc[0], order.iloc[-1]
+            pairs.append((key, *((lowest, highest) if worse == "higher" else (highest, lowest))))
+    columns = [*keys, "attribute", "worst_group", "worst", "worst_low", "worst_high", "worst_n",
+               "best_group", "best", "best_low", "best_high", "best_n", "difference",
+               "difference_low", "difference_high", "p_value"]
+    if not pairs:  # typed, so that selecting the significant rows selects none
+        return pd.DataFrame(columns=[*columns, "p_adjusted", "significant"]).astype(
+            {"difference": float, "significant": bool})
+    gaps = pd.DataFrame([{
+        **dict(zip([*keys, "attribute"], key)),
+        **{f"{side}{suffix}": row[f"{value}{suffix}"]
+           for side, row in (("worst", worst), ("best", best)) for suffix in ("", "_low", "_high")},
+        "worst_group": worst["group"], "worst_n": int(worst[size]),
+        "best_group": best["group"], "best_n": int(best[size])} for key, best, worst in pairs])
+    high, low = ("worst", "best") if worse == "higher" else ("best", "worst")
+    difference = gaps[high] - gaps[low]
+    if count is not None:
+        # Newcombe: each side's distance to its own Wilson bound, in the direction of the gap.
+        below = np.hypot(gaps[high] - gaps[f"{high}_low"], gaps[f"{low}_high"] - gaps[low])
+        above = np.hypot(gaps[f"{high}_high"] - gaps[high], gaps[low] - gaps[f"{low}_low"])
+        p_value, _ = two_proportion_test([w[count] for _, _, w in pairs], gaps["worst_n"],
+                                         [b[count] for _, b, _ in pairs], gaps["best_n"])
+    else:
+        se = np.hypot(gaps[f"{high}_high"] - gaps[high], gaps[f"{low}_high"] - gaps[low]) / Z
+        below = above = Z * se
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_value = np.where(se > 0, 2 * norm.sf(difference / se), 1.0)
+    gaps["difference"] = difference
+    gaps["difference_low"] = difference - below
+    gaps["difference_high"] = difference + above
+    gaps["p_value"] = p_value
+    gaps = gaps[columns]
+    gaps["p_adjusted"] = false_discovery_control(gaps["p_value"].fillna(1.0), method="bh")
     gaps["significant"] = gaps["p_adjusted"] < ALPHA
     return gaps
-
-
-def normal_se(table: pd.DataFrame, value: str) -> np.ndarray:
-    """Standard error of ``value`` from its symmetric normal interval."""
-    return ((table[f"{value}_high"] - table[value]) / Z).to_numpy()
-
-
-def proportion_se(table: pd.DataFrame, value: str, size: str) -> np.ndarray:
-    """Standard error of the proportion ``value`` over ``size`` images."""
-    p = table[value].to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.sqrt(p * (1 - p) / table[size].to_numpy(float))
 
 
 def flip_radius_table(radii: np.ndarray, subgroups: Subgroups, max_radius: float) -> pd.DataFrame:

@@ -48,6 +48,7 @@ def balanced_shades():
 
 @pytest.fixture(scope="session")
 def shades_lenet(shades):
+    torch.manual_seed(0)  # the initial weights: the same model whatever ran before
     model = get_model("lenet5", shades.input_shape, shades.num_classes)
     with single_thread():
         train_model(model, shades.train, shades.val, TrainConfig(epochs=8, batch_size=32), "cpu")

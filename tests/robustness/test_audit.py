@@ -223,3 +223,14 @@ def test_findings_are_computed_sentences_with_shares_as_fractions(default_result
     severities = [f.severity for f in default_result.findings]
     order = {"alert": 0, "warning": 1, "info": 2}
     assert severities == sorted(severities, key=order.get)
+
+
+def test_without_sensitive_attributes_the_tables_hold_everyone_only(shades_lenet, shades):
+    split = Split(shades.test.x, shades.test.y, shades.test.groups[[]])
+    result = robustness_audit(shades_lenet, split, shades.classes, "cpu", n_examples=100,
+                              corruptions=["contrast"], severities=[0], attacks=["fgsm"],
+                              radii=[0.05])
+    for name in ("clean", "corruptions", "adversarial", "flip_radius"):
+        assert set(result.tables[name]["attribute"]) == {"overall"}, name
+    assert result.tables["corruption_gaps"].empty and "corruption_error" not in result.tables
+    assert NO_GROUP_GAP not in [f.template for f in result.findings]
