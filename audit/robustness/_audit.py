@@ -26,6 +26,7 @@ from nnaudit.robustness._tables import (Subgroups, accuracy_table, corruption_er
                                         flip_radius_table, gap_table)
 from nnaudit.saliency._memory import rows_per_pass
 from nnaudit.saliency._methods import prepare_model
+from nnaudit.train import one_cpu_thread
 
 # Columns of the robustness tables; a sensitive attribute may not take one of these names.
 RESERVED_COLUMNS = frozenset({
@@ -94,69 +95,72 @@ def robustness_audit(model: nn.Module, test_split, classes: Sequence[str],
                              "dataset only streams it.")
     _check_groups(test_split.groups)
     device = torch.device(device)
-    audited = prepare_model(model, device)
-    sample = _Sample.draw(audited, test_split, n_examples, seed, device)
-    batch_size = rows_per_pass(audited, sample.x[:1], device)
-    sample.predict(audited, batch_size)
+    # Many small parallel regions (attack steps on the bisection's small groups): see
+    # one_cpu_thread. On 2 shared cores two threads ran this audit 4 to 10 times slower.
+    with one_cpu_thread(device):
+        audited = prepare_model(model, device)
+        sample = _Sample.draw(test_split, n_examples, seed, device)
+        batch_size = rows_per_pass(audited, sample.x[:1], device)
+        sample.predict(audited, batch_size)
 
-    tables = {"clean": _clean_table(sample.clean, sample.subgroups)}
-    figures = {}
-    skipped = {}
-    seconds = {"clean": time.perf_counter() - started}
-    runnable = _applicable(chosen_corruptions, sample.x, skipped)
-    if runnable:
-        more_tables, more_figures = _corruption_part(audited, sample, runnable,
-                                                     chosen_severities, seed, batch_size)
-        tables.update(more_tables)
-        figures.update(more_figures)
-        seconds["corruptions"] = time.perf_counter() - started - sum(seconds.values())
-    if chosen_attacks:
-        reason = gradient_problem(audited, sample.x)
-        if reason is not None and attacks is not None:
-            raise UserInputError(f"the attacks {', '.join(chosen_attacks)} need the model's "
-                                 f"input gradients, and {reason}.")
-        if reason is not None:
-            skipped["attacks"] = reason
-            chosen_attacks = []
-    flip = None
-    if chosen_attacks:
-        attacked = sample.head(n_attacked)
-        more_tables, more_figures, flip = _attack_part(audited, attacked, chosen_attacks,
-                                                       chosen_radii, plan, classes, batch_size,
-                                                       seconds)
-        tables.update(more_tables)
-        figures.update(more_figures)
-    if reference_accuracy is not None:
-        shift = tables["clean"].copy()
-        shift["reference_accuracy"] = reference_accuracy
-        shift["difference"] = reference_accuracy - shift["accuracy"]
-        tables["shift"] = shift
+        tables = {"clean": _clean_table(sample.clean, sample.subgroups)}
+        figures = {}
+        skipped = {}
+        seconds = {"clean": time.perf_counter() - started}
+        runnable = _applicable(chosen_corruptions, sample.x, skipped)
+        if runnable:
+            more_tables, more_figures = _corruption_part(audited, sample, runnable,
+                                                         chosen_severities, seed, batch_size)
+            tables.update(more_tables)
+            figures.update(more_figures)
+            seconds["corruptions"] = time.perf_counter() - started - sum(seconds.values())
+        if chosen_attacks:
+            reason = gradient_problem(audited, sample.x)
+            if reason is not None and attacks is not None:
+                raise UserInputError(f"the attacks {', '.join(chosen_attacks)} need the model's "
+                                     f"input gradients, and {reason}.")
+            if reason is not None:
+                skipped["attacks"] = reason
+                chosen_attacks = []
+        flip = None
+        if chosen_attacks:
+            attacked = sample.head(n_attacked)
+            more_tables, more_figures, flip = _attack_part(audited, attacked, chosen_attacks,
+                                                           chosen_radii, plan, classes, batch_size,
+                                                           seconds)
+            tables.update(more_tables)
+            figures.update(more_figures)
+        if reference_accuracy is not None:
+            shift = tables["clean"].copy()
+            shift["reference_accuracy"] = reference_accuracy
+            shift["difference"] = reference_accuracy - shift["accuracy"]
+            tables["shift"] = shift
 
-    findings = _findings.compute(tables, severities=chosen_severities, skipped=skipped,
-                                 flip_attack=flip["attack"] if flip else None,
-                                 reference_accuracy=reference_accuracy)
-    summary = _summary(tables, reference_accuracy, skipped, flip)
-    record = {
-        **plan.to_dict(), "protocol": plan.name, "seed": seed, "device": str(device),
-        "n_examples": len(sample), "n_attacked": len(attacked) if chosen_attacks else 0,
-        "sample": "seeded random sample of the test split"
-        if len(sample) < len(test_split.y) else "the whole test split",
-        "corruptions": {name: {"family": CORRUPTIONS[name].family,
-                               "levels": [_plain(v) for v in CORRUPTIONS[name].levels],
-                               "source": CORRUPTIONS[name].source} for name in runnable},
-        "severities": chosen_severities, "corruption_batch_size": BATCH_SIZE,
-        "attacks": {a: {"norm": ATTACKS[a].norm, "steps": _steps(a, plan),
-                        "radii": chosen_radii[a], "source": ATTACKS[a].source}
-                    for a in chosen_attacks},
-        "attack_loss": "cross-entropy of the true label (untargeted), no random start",
-        "bounds": list(_bounds(sample.x)) if sample.x.dim() == 4 else None,
-        "flip_radius": flip, "rows_per_pass": int(batch_size),
-        "reference_accuracy": reference_accuracy, "skipped": skipped,
-        "seconds": {**{k: round(v, 3) for k, v in seconds.items()},
-                    "total": round(time.perf_counter() - started, 3)},
-    }
-    return AuditResult(name="robustness", tables=tables, figures=figures, findings=findings,
-                       summary=summary, protocol=record)
+        findings = _findings.compute(tables, severities=chosen_severities, skipped=skipped,
+                                     flip_attack=flip["attack"] if flip else None,
+                                     reference_accuracy=reference_accuracy)
+        summary = _summary(tables, reference_accuracy, skipped, flip)
+        record = {
+            **plan.to_dict(), "protocol": plan.name, "seed": seed, "device": str(device),
+            "n_examples": len(sample), "n_attacked": len(attacked) if chosen_attacks else 0,
+            "sample": "seeded random sample of the test split"
+            if len(sample) < len(test_split.y) else "the whole test split",
+            "corruptions": {name: {"family": CORRUPTIONS[name].family,
+                                   "levels": [_plain(v) for v in CORRUPTIONS[name].levels],
+                                   "source": CORRUPTIONS[name].source} for name in runnable},
+            "severities": chosen_severities, "corruption_batch_size": BATCH_SIZE,
+            "attacks": {a: {"norm": ATTACKS[a].norm, "steps": _steps(a, plan),
+                            "radii": chosen_radii[a], "source": ATTACKS[a].source}
+                        for a in chosen_attacks},
+            "attack_loss": "cross-entropy of the true label (untargeted), no random start",
+            "bounds": list(_bounds(sample.x)) if sample.x.dim() == 4 else None,
+            "flip_radius": flip, "rows_per_pass": int(batch_size),
+            "reference_accuracy": reference_accuracy, "skipped": skipped,
+            "seconds": {**{k: round(v, 3) for k, v in seconds.items()},
+                        "total": round(time.perf_counter() - started, 3)},
+        }
+        return AuditResult(name="robustness", tables=tables, figures=figures, findings=findings,
+                           summary=summary, protocol=record)
 
 
 @dataclass
@@ -174,7 +178,7 @@ class _Sample:
     predictions: torch.Tensor | None = None
 
     @classmethod
-    def draw(cls, model, split, n: int | None, seed: int, device: torch.device) -> "_Sample":
+    def draw(cls, split, n: int | None, seed: int, device: torch.device) -> "_Sample":
         order = torch.randperm(len(split.y), generator=torch.Generator().manual_seed(seed))[:n]
         return cls(order.numpy(), split.x[order].to(device=device, dtype=torch.float32),
                    split.y[order].to(device),
