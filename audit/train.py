@@ -26,7 +26,6 @@ import os
 import random
 import time
 import warnings
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -132,26 +131,6 @@ def resolve_device(name: str = "auto") -> torch.device:
     elif device.type != "cpu":
         raise UserInputError(f"unsupported device {name!r}; use auto, cpu or cuda.")
     return device
-
-
-@contextmanager
-def one_cpu_thread(device: torch.device | str) -> Iterator[None]:
-    """One intra-op thread for the work inside, when it runs on the CPU (nothing changes on a GPU).
-
-    Work made of many small parallel regions (stacked training steps, attack steps on small
-    batches) waits at each region for its slowest thread: when other processes hold the cores,
-    two threads run it many times slower than one, while on idle cores one thread costs at most
-    about half the speed. The callers' docstrings give their measurements.
-    """
-    if torch.device(device).type != "cpu":
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def seed_everything(seed: int) -> None:

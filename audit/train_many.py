@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from nnaudit.train import TrainConfig, augment_images, lr_factor, make_optimizer, one_cpu_thread
+from nnaudit.train import TrainConfig, augment_images, lr_factor, make_optimizer
 from nnaudit.models import get_model
 
 EVAL_BATCH_SIZE = 4096  # images per stacked forward pass when measuring accuracy
@@ -90,8 +90,14 @@ def _one_cpu_thread(train: Callable[..., "ManyResult"]) -> Callable[..., "ManyRe
     """
     @functools.wraps(train)
     def wrapper(*args, **kwargs):
-        with one_cpu_thread(kwargs["device"]):
+        if torch.device(kwargs["device"]).type != "cpu":
             return train(*args, **kwargs)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return train(*args, **kwargs)
+        finally:
+            torch.set_num_threads(threads)
     return wrapper
 
 

@@ -59,14 +59,7 @@ def make_protocol(name: str) -> Protocol:
 
 
 def check_corruptions(names: Sequence[str] | None) -> list[str]:
-    if names is None:
-        return list(CORRUPTIONS)
-    names = [names] if isinstance(names, str) else list(names)
-    for name in names:
-        if name not in CORRUPTIONS:
-            raise UserInputError(f"unknown corruption {name!r}; choose from: "
-                                 f"{', '.join(CORRUPTIONS)}.")
-    return list(dict.fromkeys(names))
+    return _check_names(names, CORRUPTIONS, "corruption")
 
 
 def check_severities(severities: Sequence[int] | None, default: tuple[int, ...]) -> list[int]:
@@ -82,12 +75,17 @@ def check_severities(severities: Sequence[int] | None, default: tuple[int, ...])
 
 
 def check_attacks(names: Sequence[str] | None) -> list[str]:
+    return _check_names(names, ATTACKS, "attack")
+
+
+def _check_names(names: Sequence[str] | str | None, known: Mapping, what: str) -> list[str]:
+    """The chosen names in order, without repeats; None = all ``known``."""
     if names is None:
-        return list(ATTACKS)
+        return list(known)
     names = [names] if isinstance(names, str) else list(names)
     for name in names:
-        if name not in ATTACKS:
-            raise UserInputError(f"unknown attack {name!r}; choose from: {', '.join(ATTACKS)}.")
+        if name not in known:
+            raise UserInputError(f"unknown {what} {name!r}; choose from: {', '.join(known)}.")
     return list(dict.fromkeys(names))
 
 

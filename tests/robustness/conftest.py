@@ -8,26 +8,20 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 import torch
 import torch.nn.functional as F
 
 from nnaudit.data import load_dataset
 from nnaudit.models import get_model
+from nnaudit.robustness._audit import _one_cpu_thread
 from nnaudit.train import TrainConfig, augment_images, train_model
 
 
-@contextmanager
 def single_thread():
-    # On a loaded 2-core machine two intra-op threads fight each other (see tests/train).
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+    # On a loaded 2-core machine two intra-op threads fight each other (see tests/train); the
+    # audit pins itself the same way.
+    return _one_cpu_thread(torch.device("cpu"))
 
 
 @pytest.fixture(autouse=True)
