@@ -198,9 +198,12 @@ def gap_table(table: pd.DataFrame, keys: list[str], value: str, worse: str, *, s
     columns = [*keys, "attribute", "worst_group", "worst", "worst_low", "worst_high", "worst_n",
                "best_group", "best", "best_low", "best_high", "best_n", "difference",
                "difference_low", "difference_high", "p_value"]
-    if not pairs:  # typed, so that selecting the significant rows selects none
-        return pd.DataFrame(columns=[*columns, "p_adjusted", "significant"]).astype(
-            {"difference": float, "significant": bool})
+    if not pairs:  # typed as a full table would be, so that readers can select from it
+        kinds = {**{k: table[k].dtype for k in keys}, "worst_n": np.int64, "best_n": np.int64,
+                 "significant": bool, **dict.fromkeys(("attribute", "worst_group", "best_group"),
+                                                      object)}
+        return pd.DataFrame({c: pd.Series(dtype=kinds.get(c, float))
+                             for c in [*columns, "p_adjusted", "significant"]})
     gaps = pd.DataFrame([{
         **dict(zip([*keys, "attribute"], key)),
         **{f"{side}{suffix}": row[f"{value}{suffix}"]
