@@ -57,9 +57,10 @@ def make_attacker(model: nn.Module, attack: Attack, bounds: tuple[float, float])
     """The captum object for ``attack``, its zero-gradient threshold set to 0.
 
     captum's FGSM leaves a pixel alone where |gradient| <= 1e-6. The cross-entropy gradient of
-    an image classified with confidence 1 - p is about p, so on a well-trained network the
-    confident images, the majority, would never move and the attack would look weaker than it
-    is. A gradient that is exactly 0 still moves nothing (its sign is 0).
+    an image classified with confidence 1 - p is about p, so the more confident the model, the
+    more of its pixels freeze and the more robust it looks, for the threshold's sake alone. On
+    the course's LeNet-5 it is small (11 % of the pixel gradients, 0.2 points of PGD accuracy
+    at radius 0.1); a gradient that is exactly 0 still moves nothing (its sign is 0).
     """
     if attack.iterative:
         attacker = PGD(model, cross_entropy, *bounds)

@@ -101,9 +101,18 @@ def robustness_audit(model: nn.Module, test_split, classes: Sequence[str],
         batch_size = rows_per_pass(audited, sample.x[:1], device)
         sample.predict(audited, batch_size)
 
+        skipped = {}
+        if chosen_attacks:  # before any work, so that a refusal wastes none
+            reason = gradient_problem(audited, sample.x)
+            if reason is not None and attacks is not None:
+                raise UserInputError(f"the attacks {', '.join(chosen_attacks)} need the model's "
+                                     f"input gradients, and {reason}.")
+            if reason is not None:
+                skipped["attacks"] = reason
+                chosen_attacks = []
+
         tables = {"clean": _clean_table(sample.clean, sample.subgroups)}
         figures = {}
-        skipped = {}
         seconds = {"clean": time.perf_counter() - started}
         runnable = _applicable(chosen_corruptions, sample.x, skipped)
         if runnable:
@@ -112,14 +121,6 @@ def robustness_audit(model: nn.Module, test_split, classes: Sequence[str],
             tables.update(more_tables)
             figures.update(more_figures)
             seconds["corruptions"] = time.perf_counter() - started - sum(seconds.values())
-        if chosen_attacks:
-            reason = gradient_problem(audited, sample.x)
-            if reason is not None and attacks is not None:
-                raise UserInputError(f"the attacks {', '.join(chosen_attacks)} need the model's "
-                                     f"input gradients, and {reason}.")
-            if reason is not None:
-                skipped["attacks"] = reason
-                chosen_attacks = []
         flip = None
         if chosen_attacks:
             attacked = sample.head(n_attacked)
