@@ -33,6 +33,7 @@ _PUBLIC = {
     "seed_stability_audit": "nnaudit.generalization",
     "gradient_health_audit": "nnaudit.generalization",
     "saliency_audit": "nnaudit.saliency",
+    "robustness_audit": "nnaudit.robustness",
     "EnergyMeter": "nnaudit.energy",
     "run_pipeline": "nnaudit.pipeline",
     "run_audit": "nnaudit.pipeline",

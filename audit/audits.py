@@ -119,6 +119,10 @@ AUDITS: tuple[AuditSpec, ...] = (
               "nnaudit.audits:run_gradient_health", f"{_GENERALIZATION}:GRADIENT_TABLES"),
     AuditSpec("saliency", "the saliency audit", frozenset({Need.GRADIENTS, Need.TEST_INPUTS}),
               "nnaudit.audits:run_saliency", "nnaudit.saliency:TABLES", uses=("memorization",)),
+    # Corruptions need the model only; the attacks, which need gradients, are skipped inside
+    # the audit (with the reason) for a model that gives none.
+    AuditSpec("robustness", "the robustness audit", frozenset({Need.MODEL, Need.TEST_INPUTS}),
+              "nnaudit.audits:run_robustness", "nnaudit.robustness:TABLES"),
 )
 BY_NAME = {spec.name: spec for spec in AUDITS}
 # Results written by the pipeline itself rather than by a registered audit: the energy audit
@@ -126,7 +130,7 @@ BY_NAME = {spec.name: spec for spec in AUDITS}
 _OTHER_TABLES = {"energy": "nnaudit.energy:TABLES"}
 # Names that select several audits at once (`--audits generalization`).
 GROUPS = {"generalization": ("memorization", "membership", "seed_stability", "gradient_health")}
-DEFAULT_AUDITS = ("fairness", "generalization", "saliency")
+DEFAULT_AUDITS = ("fairness", "generalization", "saliency", "robustness")
 
 
 def expand_audit_names(names: Iterable[str]) -> list[str]:
@@ -181,6 +185,8 @@ class AuditInputs:
     model:       the trained model to audit (eval mode), or None.
     factory:     fresh untrained copies of its architecture, or None.
     trained_on_train_split: the model was trained on ``dataset.train`` (membership attack).
+    reference_accuracy: the model's accuracy on its own test split, when ``dataset`` is another
+                 one (the robustness audit compares the two: a shift).
     results:     the audits that already ran, by name.
     """
 
@@ -191,6 +197,7 @@ class AuditInputs:
     model: "torch.nn.Module | None" = None
     factory: "ModelFactory | None" = None
     trained_on_train_split: bool = False
+    reference_accuracy: float | None = None
     results: dict[str, "AuditResult"] = field(default_factory=dict)
 
     def available(self) -> set[Need]:
@@ -283,3 +290,17 @@ def run_saliency(inputs: AuditInputs) -> "AuditResult":
                           seed=inputs.config.seed, protocol=inputs.config.audits.protocol,
                           random_label_model=memorization.models.get("random_labels")
                           if memorization is not None else None)
+
+
+def run_robustness(inputs: AuditInputs) -> "AuditResult":
+    from nnaudit.robustness import robustness_audit
+
+    options = inputs.config.robustness
+    attacks = [] if options.attacks == ["none"] else options.attacks or None
+    return robustness_audit(inputs.model, inputs.dataset.test, inputs.dataset.classes,
+                            inputs.device, protocol=inputs.config.audits.protocol,
+                            corruptions=options.corruptions or None,
+                            severities=options.severities or None, attacks=attacks,
+                            radii=options.radii or None, n_examples=options.n_examples or None,
+                            seed=inputs.config.seed,
+                            reference_accuracy=inputs.reference_accuracy)

@@ -149,6 +149,28 @@ class SaliencyConfig:
 
 
 @dataclass
+class RobustnessConfig:
+    """``[robustness]``: what the robustness audit varies (empty: the protocol's choice).
+
+    ``corruptions`` and ``attacks`` take names from `nnaudit.robustness.CORRUPTIONS` and
+    `ATTACKS` (``attacks = ["none"]`` runs no attack); ``severities`` whole numbers 0-5;
+    ``radii`` the attack radii; ``n_examples`` the test images audited (0: the protocol's).
+    """
+
+    corruptions: list[str] = field(default_factory=list)
+    severities: list[int] = field(default_factory=list)
+    attacks: list[str] = field(default_factory=list)
+    radii: list[float] = field(default_factory=list)
+    n_examples: int = 0
+
+    def __post_init__(self) -> None:
+        _check(self.n_examples >= 0, "robustness.n_examples", "at least 0 (0: the protocol's)",
+               self.n_examples)
+        _check(all(_finite(r) and r >= 0 for r in self.radii), "robustness.radii",
+               "finite radii at least 0", self.radii)
+
+
+@dataclass
 class EnergyConfig:
     """``[energy]``: CodeCarbon's offline tracker and the inference projection."""
 
@@ -202,6 +224,7 @@ class RunConfig:
     audits: AuditsConfig = field(default_factory=AuditsConfig)
     fairness: FairnessConfig = field(default_factory=FairnessConfig)
     saliency: SaliencyConfig = field(default_factory=SaliencyConfig)
+    robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
     energy: EnergyConfig = field(default_factory=EnergyConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     model_card: ModelCardConfig = field(default_factory=ModelCardConfig)
@@ -322,10 +345,11 @@ def _coerce(target: Any, value: Any, key: str, source: str) -> Any:
     """Give ``value`` the declared type; strings from the command line are parsed."""
     kind = typing.get_origin(target) or target
     if kind is list:
-        if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
-        if isinstance(value, (list, tuple)):
-            return [str(v) for v in value]
+        item = typing.get_args(target)[0]
+        items = ([v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str)
+                 else list(value) if isinstance(value, (list, tuple)) else None)
+        if items is not None:
+            return [_coerce(item, v, f"{key}[{i}]", source) for i, v in enumerate(items)]
     elif isinstance(value, kind) and not (kind in (int, float) and isinstance(value, bool)):
         return value
     else:
@@ -369,5 +393,5 @@ def _without_derived(obj: Any) -> Any:
 
 
 __all__ = ["RunConfig", "DataConfig", "ModelConfig", "TrainConfig", "AuditsConfig",
-           "FairnessConfig", "SaliencyConfig", "EnergyConfig", "ReportConfig", "ModelCardConfig",
+           "FairnessConfig", "SaliencyConfig", "RobustnessConfig", "EnergyConfig", "ReportConfig", "ModelCardConfig",
            "DEFAULTS", "load_config", "read_toml", "parse_assignment"]

@@ -165,7 +165,8 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
     with _recording(writer, manifest):
         predictions = _predict(model, dataset, config, device, writer, manifest, meter, stage)
         inputs = AuditInputs(config, device, dataset, predictions, model, brought.factory,
-                             trained_on_train_split=trained_on_dataset or own_data)
+                             trained_on_train_split=trained_on_dataset or own_data,
+                             reference_accuracy=None if own_data else brought.reference_accuracy)
         _run_audits(writer, inputs, meter, manifest, stage)
         writer.finish(manifest)
     _write_reports(writer.path, config)

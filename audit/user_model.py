@@ -39,12 +39,14 @@ class UserModel:
     factory: fresh untrained copies of its architecture, or None (exported files).
     record:  what the manifest says of it: name, kind, source, options, weights, parameters.
     trained_on: the ``[data]`` section and seed of the run that trained it, when known.
+    reference_accuracy: that run's accuracy on its own test split, when known.
     """
 
     model: nn.Module
     factory: ModelFactory | None
     record: dict[str, Any]
     trained_on: dict[str, Any] | None = field(default=None)
+    reference_accuracy: float | None = None
 
 
 def load_user_model(spec: Any, *, input_shape: tuple[int, ...], num_classes: int,
@@ -113,7 +115,7 @@ def check_fits(model: nn.Module, x: torch.Tensor, num_classes: int, dataset: str
 # --- the three kinds of spec -------------------------------------------------------------------
 
 def _from_run(path: Path, input_shape, num_classes) -> UserModel:
-    from nnaudit.store import require_complete
+    from nnaudit.store import lookup, require_complete
 
     run = require_complete(path)
     config = run.config
@@ -130,7 +132,8 @@ def _from_run(path: Path, input_shape, num_classes) -> UserModel:
                      {"name": name, "kind": "run", "source": str(path), "options": options,
                       "weights": str(weights), "parameters": _parameters(model),
                       "run_id": run.manifest.get("run_id", run.name)},
-                     trained_on={"data": config.get("data") or {}, "seed": config.get("seed")})
+                     trained_on={"data": config.get("data") or {}, "seed": config.get("seed")},
+                     reference_accuracy=lookup(run.manifest, "metrics", "test_accuracy"))
 
 
 def _from_factory(spec: str, weights, options: dict[str, Any]) -> UserModel:

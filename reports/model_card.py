@@ -22,7 +22,7 @@ from nnaudit.reports.i18n import N_, format_finding, format_number, translator
 from nnaudit.reports.tables import TableView, format_cell, table_view
 
 KNOWN_AUDITS = ("fairness", "memorization", "membership", "seed_stability", "gradient_health",
-                "saliency", "energy")
+                "saliency", "robustness", "energy")
 
 AUDIT_TITLES = {
     "fairness": N_("Fairness across subgroups"),
@@ -31,6 +31,7 @@ AUDIT_TITLES = {
     "seed_stability": N_("Seed stability"),
     "gradient_health": N_("Gradient health"),
     "saliency": N_("Saliency maps and their sanity checks"),
+    "robustness": N_("Robustness to corruptions and attacks"),
     "energy": N_("Energy and emissions"),
 }
 # labels of the manifest metrics and of the headline numbers the audits document

@@ -10,7 +10,7 @@ from nnaudit.store import RunWriter
 def test_defaults_are_the_embedded_offline_run():
     config = load_config()
     assert config.data.name == "shades-mnist" and config.model.name == "lenet5"
-    assert config.audits.run == ["fairness", "generalization", "saliency"]
+    assert config.audits.run == ["fairness", "generalization", "saliency", "robustness"]
 
 
 def test_one_source_of_defaults_for_the_toml_keys_the_cli_and_the_trainer():
