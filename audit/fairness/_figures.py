@@ -30,7 +30,7 @@ def rate_bars(by_group: pd.DataFrame, metrics: list[str]) -> Figure:
     groupings = list(dict.fromkeys(by_group["attribute"]))
     colors = {g: f"C{i % 10}" for i, g in enumerate(groupings)}
     x = np.arange(len(by_group))
-    labels = [short(g) for g in by_group["group"]]
+    labels = [short(g) for g in by_group["subgroup"]]
     # room under the panels for the slanted group names (about 0.05 in per character)
     label_height = 0.05 * max(map(len, labels), default=0)
     fig = Figure(figsize=(max(6.0, 0.45 * len(by_group) + 2), 2.6 * len(metrics) + label_height),
@@ -117,4 +117,4 @@ def _largest_values(by_group: pd.DataFrame, attribute: str) -> list:
     """The values of one attribute, in table order, cut to the `MAX_CELLS` largest groups."""
     rows = by_group[by_group["attribute"] == attribute]
     keep = rows["n"].nlargest(MAX_CELLS, keep="first").index
-    return list(rows.loc[rows.index.isin(keep), "group"])
+    return list(rows.loc[rows.index.isin(keep), "subgroup"])

@@ -75,12 +75,12 @@ def fairness_findings(tables: dict[str, pd.DataFrame], *, attributes: list[str],
     small = by_group[by_group["small_group"]]
     if not small.empty:
         findings.append(Finding(SMALL_GROUPS, {"count": len(small), "min_n": int(min_group_size),
-                                               "groups": ", ".join(small["group"])}, "warning"))
+                                               "groups": ", ".join(small["subgroup"])}, "warning"))
     if training_shares is not None:
         under = training_shares[training_shares["share"] < UNDER_REPRESENTED * training_shares["balanced_share"]]
         for row in under.itertuples():
             findings.append(Finding(TRAINING_SHARE, {
-                "share_pct": float(row.share), "group": row.group, "attribute": row.attribute,
+                "share_pct": float(row.share), "group": row.subgroup, "attribute": row.attribute,
                 "balanced_pct": float(row.balanced_share)}, "warning"))
     return findings
 
@@ -98,7 +98,7 @@ def training_shares(training_groups: pd.DataFrame, by_group: pd.DataFrame,
         index = counts.index.union(audited)
         frame = index.to_frame(index=False).reindex(columns=attributes)
         frame.insert(0, "attribute", name)
-        frame.insert(1, "group", [" x ".join(key) for key in index])
+        frame.insert(1, "subgroup", [" x ".join(key) for key in index])
         frame["share"] = counts.reindex(index, fill_value=0.0).to_numpy()
         frame["balanced_share"] = 1 / len(index)
         frames.append(frame)

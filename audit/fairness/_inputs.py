@@ -15,7 +15,7 @@ from nnaudit.errors import UserInputError
 # Columns of the subgroup tables and of the stored counts; every sensitive attribute gets a
 # column of its own beside them, so an attribute may not take one of these names.
 RESERVED_COLUMNS = frozenset({
-    "attribute", "group", "n", "share", "small_group", "significant", "class", "metric", "value",
+    "attribute", "subgroup", "n", "share", "small_group", "significant", "class", "metric", "value",
     "rest", "p_value", "p_adjusted", "test", "positive", "threshold", "balanced_share",
     *(f"{rate}{suffix}" for rate in (*BINARY.rates, *CORRECTNESS.rates, "auc")
       for suffix in ("", "_low", "_high")),

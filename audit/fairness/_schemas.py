@@ -6,7 +6,7 @@ from nnaudit.schema import TableSchema, columns, with_intervals
 _CELLS = {cell: "int" for cell in (*BINARY.cells, *CORRECTNESS.cells)}
 # The AUC comes from score histograms: exact, or within auc_max_error (see CellCounts).
 _RATES = with_intervals(*BINARY.rates, *CORRECTNESS.rates, "auc") | columns("auc_max_error:float")
-_GROUP = columns("attribute:str group:str")
+_GROUP = columns("attribute:str subgroup:str")
 
 TABLES = {
     "overall": TableSchema(

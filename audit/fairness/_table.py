@@ -83,9 +83,9 @@ def compute_tables(counts: CellCounts, *, min_group_size: int, n_boot: int,
         overall[AUC_COLUMNS] = [_auc(scores, slice(None))]
 
     tests = _tests(counts.attributes, groupings, rate_set, cell_counts.sum(axis=0))
-    significant = tests.groupby(["attribute", "group"])["significant"].any()
+    significant = tests.groupby(["attribute", "subgroup"])["significant"].any()
     by_group["significant"] = [bool(significant.get((a, g), False))
-                               for a, g in zip(by_group["attribute"], by_group["group"])]
+                               for a, g in zip(by_group["attribute"], by_group["subgroup"])]
     tables = {"overall": overall, "by_group": by_group,
               "disparity": _disparity(groupings, by_group, tests, rate_set, boot),
               "tests": tests}
@@ -127,7 +127,7 @@ def _group_rows(counts: CellCounts, grouping: Grouping, rate_set: RateSet, min_g
                 scores: ScoreHistogram | None) -> pd.DataFrame:
     rows = _rate_rows(rate_set, grouping.counts)
     rows.insert(0, "attribute", grouping.name)
-    rows.insert(1, "group", grouping.labels)
+    rows.insert(1, "subgroup", grouping.labels)
     for position, (name, values) in enumerate(grouping.attribute_columns(counts.attributes).items(),
                                               start=2):
         rows.insert(position, name, values)
@@ -156,7 +156,7 @@ def _tests(attributes: list[str], groupings: list[Grouping], rate_set: RateSet,
             (k1, n1), (k2, n2) = mine[metric], others[metric]
             p, test = two_proportion_test(k1, n1, k2, n2)
             frames.append(pd.DataFrame({
-                "attribute": grouping.name, "group": grouping.labels,
+                "attribute": grouping.name, "subgroup": grouping.labels,
                 **grouping.attribute_columns(attributes), "metric": metric,
                 "value": safe_divide(k1, n1), "rest": safe_divide(k2, n2),
                 "p_value": p, "test": test}))
@@ -185,7 +185,7 @@ def _disparity(groupings: list[Grouping], by_group: pd.DataFrame, tests: pd.Data
     gap between those two groups. A gap is ``significant`` when its interval excludes 0 and
     the worst or the best group differs from the rest after Benjamini-Hochberg correction.
     """
-    significant = tests.set_index(["attribute", "group", "metric"])["significant"]
+    significant = tests.set_index(["attribute", "subgroup", "metric"])["significant"]
     rows = []
     for grouping in groupings:
         table = by_group[by_group["attribute"] == grouping.name].reset_index(drop=True)
@@ -212,13 +212,13 @@ def _disparity(groupings: list[Grouping], by_group: pd.DataFrame, tests: pd.Data
                 if not np.isnan(ratio):
                     ratio_ci = percentile_interval(boot_ratio, CONFIDENCE)
             test_metric = rate_set.test_of(metric)
-            group_differs = any(bool(significant.get((grouping.name, table["group"][i], test_metric), False))
+            group_differs = any(bool(significant.get((grouping.name, table["subgroup"][i], test_metric), False))
                                 for i in (worst, best))
             rows.append({
                 "attribute": grouping.name, "metric": metric,
-                "worst_group": table["group"][worst], "worst": values[worst],
+                "worst_group": table["subgroup"][worst], "worst": values[worst],
                 "worst_n": int(table["n"][worst]),
-                "best_group": table["group"][best], "best": values[best],
+                "best_group": table["subgroup"][best], "best": values[best],
                 "best_n": int(table["n"][best]),
                 "difference": difference, "difference_low": diff_ci[0], "difference_high": diff_ci[1],
                 "ratio": ratio, "ratio_low": ratio_ci[0], "ratio_high": ratio_ci[1],
@@ -280,7 +280,7 @@ def _per_class(counts: CellCounts, groupings: list[Grouping],
         scores = counts.histograms.get(k)
         overall = _rate_rows(BINARY, one_vs_rest.sum(axis=0, keepdims=True))
         overall.insert(0, "attribute", "overall")
-        overall.insert(1, "group", "all")
+        overall.insert(1, "subgroup", "all")
         for position, attribute in enumerate(counts.attributes, start=2):
             overall.insert(position, attribute, None)
         overall.insert(overall.columns.get_loc("n") + 1, "share", 1.0)

@@ -134,7 +134,7 @@ def membership_findings(table: pd.DataFrame) -> list[Finding]:
     if leaks and not groups.empty:
         top = groups.loc[groups.auc.idxmax()]
         if top.auc_low > overall.auc:
-            findings.append(Finding(GROUP_LEAK, {"attribute": top.attribute, "group": top.group,
+            findings.append(Finding(GROUP_LEAK, {"attribute": top.attribute, "group": top.subgroup,
                                                  **params(top), "overall_auc": overall.auc},
                                     "warning"))
     random = table[(table.model == "random labels") & (table.attribute == "all")]
@@ -158,10 +158,10 @@ def seed_findings(runs: pd.DataFrame, summary: pd.DataFrame) -> list[Finding]:
         worst = rows[rows.times_worst > 0]
         if len(worst) == 1:
             findings.append(Finding(SEEDS_STABLE, {**accuracy, "attribute": attribute,
-                                                   "group": worst.group.iloc[0]}))
+                                                   "group": worst.subgroup.iloc[0]}))
         else:
             findings.append(Finding(SEEDS_UNSTABLE, {**accuracy, "attribute": attribute,
-                                                     "groups": ", ".join(worst.group)}, "warning"))
+                                                     "groups": ", ".join(worst.subgroup)}, "warning"))
     return findings
 
 

@@ -75,7 +75,7 @@ def membership_table(attacks: dict[str, dict], group_columns: list[str], *, n_bo
                 continue
             stats = loss_threshold_attack(a["members"][in_members], a["nonmembers"][in_nonmembers],
                                           n_boot=n_boot, rng=rng)
-            rows.append({"model": name, "attribute": column, "group": str(value), **stats,
+            rows.append({"model": name, "attribute": column, "subgroup": str(value), **stats,
                          "train_test_gap": a["train_test_gap"]})
     return pd.DataFrame(rows)
 

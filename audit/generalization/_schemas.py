@@ -24,18 +24,18 @@ MEMORIZATION_TABLES = {
 MEMBERSHIP_TABLES = {
     "membership": TableSchema(
         "Loss-threshold attack per attacked model, overall and per subgroup.",
-        columns("model:str attribute:str group:str n_members:int n_nonmembers:int "
+        columns("model:str attribute:str subgroup:str n_members:int n_nonmembers:int "
                 "train_test_gap:float") | with_intervals("auc", "advantage")),
 }
 SEED_TABLES = {
     "seed_runs": TableSchema("Test accuracy of each seed.", columns("seed:int test_acc:float")),
     "seed_groups": TableSchema(
         "Error rate of each subgroup under each seed.",
-        columns("seed:int attribute:str group:str n:int error:float")),
+        columns("seed:int attribute:str subgroup:str n:int error:float")),
     "seed_summary": TableSchema(
         "Per subgroup: mean, spread and range of its error rate over seeds, and how often it "
         "was its attribute's worst.",
-        columns("attribute:str group:str mean_error:float std_error:float min_error:float "
+        columns("attribute:str subgroup:str mean_error:float std_error:float min_error:float "
                 "max_error:float times_worst:int")),
 }
 GRADIENT_TABLES = {

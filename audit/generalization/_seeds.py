@@ -28,20 +28,20 @@ def run_seed_stability(x_train, y_train, subsets, group_columns: list[str], fact
         for column in group_columns:
             errors = pd.Series(wrong).groupby(subsets.groups_test[column].to_numpy())
             for group, error in errors.mean().items():
-                groups.append({"seed": seed, "attribute": column, "group": str(group),
+                groups.append({"seed": seed, "attribute": column, "subgroup": str(group),
                                "n": int(errors.size()[group]), "error": float(error)})
     runs = pd.DataFrame(runs)
-    groups = pd.DataFrame(groups, columns=["seed", "attribute", "group", "n", "error"]).astype(
+    groups = pd.DataFrame(groups, columns=["seed", "attribute", "subgroup", "n", "error"]).astype(
         {"seed": "int64", "n": "int64", "error": "float64"})
     if groups.empty:  # a dataset without sensitive attributes
         return runs, groups, pd.DataFrame(
-            {"attribute": pd.Series(dtype=object), "group": pd.Series(dtype=object),
+            {"attribute": pd.Series(dtype=object), "subgroup": pd.Series(dtype=object),
              **{c: pd.Series(dtype="float64") for c in ("mean_error", "std_error", "min_error",
                                                         "max_error")},
              "times_worst": pd.Series(dtype="int64")})
     worst = groups.loc[groups.groupby(["seed", "attribute"]).error.idxmax()]
-    times_worst = worst.groupby(["attribute", "group"]).size()
-    summary = (groups.groupby(["attribute", "group"]).error
+    times_worst = worst.groupby(["attribute", "subgroup"]).size()
+    summary = (groups.groupby(["attribute", "subgroup"]).error
                .agg(mean_error="mean", std_error="std", min_error="min", max_error="max")
                .assign(times_worst=lambda t: times_worst.reindex(t.index, fill_value=0))
                .reset_index())

@@ -30,7 +30,7 @@ from nnaudit.saliency._methods import prepare_model
 
 # Columns of the robustness tables; a sensitive attribute may not take one of these names.
 RESERVED_COLUMNS = frozenset({
-    "attribute", "group", "corruption", "severity", "attack", "norm", "radius", "steps", "n",
+    "attribute", "subgroup", "corruption", "severity", "attack", "norm", "radius", "steps", "n",
     "correct", "accuracy", "accuracy_low", "accuracy_high", "clean_accuracy", "drop",
     "drop_low", "drop_high", "lost", "gained", "clean_correct", "flip_rate", "flip_rate_low",
     "flip_rate_high", "small_group", "clean_error", "corruption_error",

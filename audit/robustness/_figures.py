@@ -19,7 +19,7 @@ PANEL_COLUMNS = 5
 def _curves(ax, table: pd.DataFrame, x: str, finest: str) -> None:
     """Accuracy against ``x``: everyone in black, each finest subgroup in colour."""
     shown = table[table["attribute"].isin(["overall", finest])]
-    for (attribute, group), part in shown.groupby(["attribute", "group"], sort=False):
+    for (attribute, group), part in shown.groupby(["attribute", "subgroup"], sort=False):
         part = part.sort_values(x)
         everyone = attribute == "overall"
         line, = ax.plot(part[x], part["accuracy"], marker="o", markersize=3,

@@ -172,10 +172,10 @@ def _flip_radius_gaps(table: pd.DataFrame, attack: str | None) -> list[Finding]:
         if near["median_radius_high"] < far["median_radius_low"] and np.isfinite(
                 near["median_radius"]):
             findings.append((far["median_radius"] - near["median_radius"], Finding(
-                FLIP_RADIUS_GAP, {"group": near["group"], "attack": attack,
+                FLIP_RADIUS_GAP, {"group": near["subgroup"], "attack": attack,
                                   "radius": float(near["median_radius"]),
                                   "other_radius": float(far["median_radius"]),
-                                  "other_group": far["group"]}, "warning")))
+                                  "other_group": far["subgroup"]}, "warning")))
     findings.sort(key=lambda pair: -pair[0])
     return [f for _, f in findings[:MAX_GAP_FINDINGS]]
 

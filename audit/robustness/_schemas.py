@@ -2,7 +2,7 @@
 
 from nnaudit.schema import TableSchema, columns, with_intervals
 
-_GROUP = columns("attribute:str group:str n:int")
+_GROUP = columns("attribute:str subgroup:str n:int")
 _ACCURACY = columns("correct:int") | with_intervals("accuracy") | columns("small_group:bool")
 _CHANGE = (columns("clean_accuracy:float lost:int gained:int clean_correct:int")
            | with_intervals("drop", "flip_rate"))

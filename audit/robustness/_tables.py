@@ -65,7 +65,7 @@ class Subgroups:
 
     def columns(self) -> dict[str, list]:
         """The label columns of every table, one entry per subgroup."""
-        return {"attribute": self.attribute, "group": self.label,
+        return {"attribute": self.attribute, "subgroup": self.label,
                 **{a: [v[a] for v in self.values] for a in self.attributes}}
 
     @property
@@ -208,8 +208,8 @@ def gap_table(table: pd.DataFrame, keys: list[str], value: str, worse: str, *, s
         **dict(zip([*keys, "attribute"], key)),
         **{f"{side}{suffix}": row[f"{value}{suffix}"]
            for side, row in (("worst", worst), ("best", best)) for suffix in ("", "_low", "_high")},
-        "worst_group": worst["group"], "worst_n": int(worst[size]),
-        "best_group": best["group"], "best_n": int(best[size])} for key, best, worst in pairs])
+        "worst_group": worst["subgroup"], "worst_n": int(worst[size]),
+        "best_group": best["subgroup"], "best_n": int(best[size])} for key, best, worst in pairs])
     high, low = ("worst", "best") if worse == "higher" else ("best", "worst")
     difference = gaps[high] - gaps[low]
     if count is not None:

@@ -76,8 +76,8 @@ def _foreground_gaps(table: pd.DataFrame, trusted: list[str]) -> list[Finding]:
             part["foreground_share"].idxmax()]
         if high["foreground_share"] - low["foreground_share"] >= FOREGROUND_GAP_MIN:
             findings.append(Finding(FOREGROUND_GAP, {
-                "attribute": attribute, "group": low["group"], "method": method,
-                "share_pct": float(low["foreground_share"]), "other_group": high["group"],
+                "attribute": attribute, "group": low["subgroup"], "method": method,
+                "share_pct": float(low["foreground_share"]), "other_group": high["subgroup"],
                 "other_share_pct": float(high["foreground_share"])}, "warning"))
     return findings
 
@@ -90,6 +90,6 @@ def _top_feature_changes(table: pd.DataFrame) -> list[Finding]:
         for row in part[part["attribute"] != "all"].itertuples():
             if row.feature != overall:
                 findings.append(Finding(TOP_FEATURE_DIFFERS, {
-                    "attribute": row.attribute, "group": row.group, "method": method,
+                    "attribute": row.attribute, "group": row.subgroup, "method": method,
                     "group_feature": row.feature, "feature": overall}, "info"))
     return findings

@@ -31,10 +31,10 @@ TABLES = {
     "foreground_share": TableSchema(
         "Share of attribution on the digit (foreground) per method and subgroup, beside the "
         "share of pixels that are foreground.",
-        columns("method:str attribute:str group:str n:int foreground_share:float "
+        columns("method:str attribute:str subgroup:str n:int foreground_share:float "
                 "foreground_pixel_share:float")),
     "feature_importance": TableSchema(
         "Tabular models: mean |attribution| and rank of each feature per method and subgroup.",
-        columns("method:str attribute:str group:str n:int feature:str "
+        columns("method:str attribute:str subgroup:str n:int feature:str "
                 "mean_abs_attribution:float rank:int")),
 }

@@ -55,7 +55,7 @@ def foreground_share_table(maps: dict[str, torch.Tensor], foreground: np.ndarray
         share = np.divide(on_digit, total, out=np.full_like(total, np.nan), where=total > 0)
         for attribute, value, rows_in in group_masks(groups):
             if rows_in.any():
-                rows.append({"method": method, "attribute": attribute, "group": value,
+                rows.append({"method": method, "attribute": attribute, "subgroup": value,
                              "n": int(rows_in.sum()),
                              "foreground_share": float(np.nanmean(share[rows_in])),
                              "foreground_pixel_share": float(pixel_share[rows_in].mean())})
@@ -84,7 +84,7 @@ def feature_importance_table(maps: dict[str, torch.Tensor], groups: pd.DataFrame
                 continue
             mean = mass[rows_in].mean(axis=0)
             ranks = (-mean).argsort().argsort() + 1
-            rows += [{"method": method, "attribute": attribute, "group": value,
+            rows += [{"method": method, "attribute": attribute, "subgroup": value,
                       "n": int(rows_in.sum()), "feature": feature,
                       "mean_abs_attribution": float(mean[j]), "rank": int(ranks[j])}
                      for j, feature in enumerate(feature_names)]

@@ -40,7 +40,7 @@ def test_injected_bias_is_found_from_predictions_alone(tmp_path):
     assert summary["headline"]["worst_group"] == "darker x female"
     [run] = list_runs(tmp_path / "runs")
     table = run.table("fairness", "by_group")
-    worst = table[table["group"] == "darker x female"].iloc[0]
+    worst = table[table["subgroup"] == "darker x female"].iloc[0]
     assert 0.28 < worst["error_rate"] < 0.42
     assert run.audits["saliency"]["status"] == "skipped"
     assert (run.path / "report.html").exists()

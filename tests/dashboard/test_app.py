@@ -94,8 +94,8 @@ def test_fairness_table_attribute_metric_and_small_groups(app, runs_dir):
 
     at.selectbox(key="fairness_metric").set_value("tpr")
     table = rerun(at).dataframe[0].value
-    by_group = Run(runs_dir / RUN_A).table("fairness", "by_group").set_index("group")
-    assert table.set_index("group").loc["male", "tpr"] == pytest.approx(by_group.loc["male", "tpr"])
+    by_group = Run(runs_dir / RUN_A).table("fairness", "by_group").set_index("subgroup")
+    assert table.set_index("subgroup").loc["male", "tpr"] == pytest.approx(by_group.loc["male", "tpr"])
     assert "error_rate" not in table.columns
 
     at.selectbox(key="fairness_attribute").set_value("race")
@@ -108,7 +108,7 @@ def test_fairness_table_attribute_metric_and_small_groups(app, runs_dir):
 
 def tpr_by_group(at: AppTest) -> pd.Series:
     table = at.dataframe[0].value
-    return table.set_index(table["group"].astype(str))["tpr"]
+    return table.set_index(table["subgroup"].astype(str))["tpr"]
 
 
 def test_fairness_threshold_recomputes_the_table_from_predictions(app, runs_dir):

@@ -46,7 +46,7 @@ def test_duckdb_and_pandas_agree(tmp_path, frame, mode, suffix):
     assert (duck.engine, in_memory.engine) == ("duckdb", "pandas")
     assert_same(duck, in_memory)
     by_group = fairness_audit_counts(duck.counts, n_boot=0).tables["by_group"]
-    tiny = by_group[by_group["group"] == "c x old"]
+    tiny = by_group[by_group["subgroup"] == "c x old"]
     assert 0 < tiny["n"].iloc[0] < 30 and tiny["small_group"].iloc[0]  # a small cell, counted
 
 

@@ -25,7 +25,7 @@ def test_decile_scores_give_the_exact_auc_per_group():
     y, groups, scores = scored_rows()
     tables = subgroup_table(y, np.zeros_like(y), groups, scores=scores, threshold=7, n_boot=0)
     by_group = tables["by_group"]
-    for (attribute, group), row in by_group.set_index(["attribute", "group"]).iterrows():
+    for (attribute, group), row in by_group.set_index(["attribute", "subgroup"]).iterrows():
         columns = attribute.split(" x ")
         mask = np.all([groups[c].to_numpy() == v for c, v in zip(columns, group.split(" x "))], axis=0)
         assert row["auc"] == pytest.approx(roc_auc_score(y[mask], scores[mask]), abs=1e-12)

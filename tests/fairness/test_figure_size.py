@@ -16,7 +16,7 @@ def by_group(n_groups: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     error = rng.uniform(0.05, 0.5, n_groups)
     return pd.DataFrame({
-        "attribute": "g", "group": [f"group {i} " + "x" * (i % 7) * 30 for i in range(n_groups)],
+        "attribute": "g", "subgroup": [f"group {i} " + "x" * (i % 7) * 30 for i in range(n_groups)],
         "n": rng.integers(20, 200, n_groups), "error_rate": error,
         "error_rate_low": error - 0.03, "error_rate_high": error + 0.03,
         "small_group": np.arange(n_groups) % 10 == 0})
@@ -41,7 +41,7 @@ def test_a_thousand_groups_draw_the_highest_and_lowest_error_rates():
     assert len(labels) == MAX_BARS
     ranked = table[~table["small_group"]].sort_values("error_rate")
     expected = pd.concat([ranked.head(MAX_BARS // 2), ranked.tail(MAX_BARS // 2)])
-    assert {label.split(" ")[1] for label in labels} == {g.split(" ")[1] for g in expected["group"]}
+    assert {label.split(" ")[1] for label in labels} == {g.split(" ")[1] for g in expected["subgroup"]}
     assert all(len(label) <= 40 for label in labels)
     assert "40 of 1000 subgroups drawn" in figure._suptitle.get_text()
 
@@ -55,7 +55,7 @@ def test_few_groups_are_all_drawn():
 def test_the_heatmap_keeps_the_largest_groups_of_each_attribute():
     rng = np.random.default_rng(1)
     rows = [("a", f"a{i}", 1000 - i) for i in range(60)] + [("b", f"b{j}", 500) for j in range(3)]
-    singles = pd.DataFrame(rows, columns=["attribute", "group", "n"])
+    singles = pd.DataFrame(rows, columns=["attribute", "subgroup", "n"])
     cells = pd.DataFrame([(f"a{i} x b{j}", f"a{i}", f"b{j}", 10, rng.uniform())
                           for i in range(60) for j in range(3)],
                          columns=["group", "a", "b", "n", "error_rate"]).assign(attribute="a x b")

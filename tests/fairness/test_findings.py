@@ -50,7 +50,7 @@ def test_small_groups_are_flagged_not_ranked():
     y_pred = np.where(groups["site"] == "tiny", 1 - y_true, y_true)   # tiny: always wrong
     y_pred = np.where((groups["site"] == "b") & (rng.random(n) < 0.2), 1 - y_true, y_pred)
     result = fairness_audit(y_true, y_pred, groups, min_group_size=30, n_boot=200)
-    by_group = result.tables["by_group"].set_index("group")
+    by_group = result.tables["by_group"].set_index("subgroup")
     assert by_group.loc["tiny", "small_group"] and by_group.loc["tiny", "error_rate"] == 1
     assert not by_group.loc["a", "small_group"]
     disparity = result.tables["disparity"]

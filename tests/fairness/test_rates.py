@@ -11,7 +11,7 @@ from nnaudit.fairness import subgroup_table
 
 
 def row(table, attribute, group):
-    match = table[(table["attribute"] == attribute) & (table["group"] == group)]
+    match = table[(table["attribute"] == attribute) & (table["subgroup"] == group)]
     assert len(match) == 1
     return match.iloc[0]
 
@@ -113,10 +113,10 @@ def test_multiclass_per_class_table():
     assert a["accuracy"] == pytest.approx(3 / 6) and a["error_rate"] == pytest.approx(3 / 6)
     assert "tpr" not in tables["by_group"]
     per_class = tables["per_class"]
-    dog_a = per_class[(per_class["class"] == "dog") & (per_class["group"] == "a")].iloc[0]
+    dog_a = per_class[(per_class["class"] == "dog") & (per_class["subgroup"] == "a")].iloc[0]
     # dog vs rest in group a: truths dog at rows 2,3; predicted dog at rows 1,2
     assert (dog_a.tp, dog_a.fp, dog_a.tn, dog_a.fn) == (1, 1, 3, 1)
-    emu_b = per_class[(per_class["class"] == "emu") & (per_class["group"] == "b")].iloc[0]
+    emu_b = per_class[(per_class["class"] == "emu") & (per_class["subgroup"] == "b")].iloc[0]
     assert np.isnan(emu_b["tpr"]) and emu_b["fpr"] == 0
     # a chosen positive class gives the binary one-vs-rest table
     binary = subgroup_table(y_true, y_pred, groups, classes=["cat", "dog", "emu"],

@@ -44,7 +44,7 @@ def _cell(row, column, lang="en"):
 def _worst(run):
     summary = Run.open(run).audits["fairness"]["summary"]
     by_group = Run.open(run).table("fairness", "by_group")
-    return summary, by_group[by_group["group"] == summary["worst_group"]].iloc[0]
+    return summary, by_group[by_group["subgroup"] == summary["worst_group"]].iloc[0]
 
 
 def test_key_numbers_of_every_audit_are_shown(full_run, full_html):

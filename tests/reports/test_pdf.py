@@ -41,7 +41,7 @@ def _worst_cell(run, lang):
     """The worst group's error rate cell of by_group, as the report prints it."""
     run = Run.open(run)
     by_group = run.table("fairness", "by_group")
-    row = by_group[by_group["group"] == run.audits["fairness"]["summary"]["worst_group"]].iloc[0]
+    row = by_group[by_group["subgroup"] == run.audits["fairness"]["summary"]["worst_group"]].iloc[0]
     return "{} [{}, {}]".format(*(format_number(row[c], lang) for c in
                                   ("error_rate", "error_rate_low", "error_rate_high")))
 

@@ -26,14 +26,14 @@ def test_a_table_without_optional_columns_renders_as_is():
 
 
 def test_wide_tables_are_split_repeating_their_label_columns():
-    df = pd.DataFrame({"attribute": ["sex"], "group": ["female"],
+    df = pd.DataFrame({"attribute": ["sex"], "subgroup": ["female"],
                        **{f"m{i}": [float(i)] for i in range(13)}})
     parts = table_view(df, "By group", "en").split_columns(max_columns=8)
     assert [p.name for p in parts] == ["By group (1/3)", "By group (2/3)", "By group (3/3)"]
     assert [p.headers for p in parts] == [
-        ["attribute", "group", "m0", "m1", "m2", "m3", "m4", "m5"],
-        ["attribute", "group", "m6", "m7", "m8", "m9", "m10", "m11"],
-        ["attribute", "group", "m12"]]
+        ["attribute", "subgroup", "m0", "m1", "m2", "m3", "m4", "m5"],
+        ["attribute", "subgroup", "m6", "m7", "m8", "m9", "m10", "m11"],
+        ["attribute", "subgroup", "m12"]]
     assert parts[2].rows == [["sex", "female", "12"]]
 
 

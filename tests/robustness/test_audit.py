@@ -51,12 +51,12 @@ def test_tables_name_every_attribute_in_its_own_column(default_result):
             continue
         intersection = table[table["attribute"] == "tone x stroke"]
         assert not intersection.empty, name
-        assert (intersection["group"] == intersection["tone"] + " x "
+        assert (intersection["subgroup"] == intersection["tone"] + " x "
                 + intersection["stroke"]).all(), name
         tone_only = table[table["attribute"] == "tone"]
         assert tone_only["stroke"].isna().all() and tone_only["tone"].notna().all(), name
         overall = table[table["attribute"] == "overall"]
-        assert (overall["group"] == "all").all() and overall[["tone", "stroke"]].isna().all().all()
+        assert (overall["subgroup"] == "all").all() and overall[["tone", "stroke"]].isna().all().all()
 
 
 def test_every_table_column_is_reserved_against_attribute_names(default_result):
@@ -90,7 +90,7 @@ def test_a_cell_matches_a_hand_count_with_its_wilson_interval(default_result, sh
     right = (predict_proba(shades_lenet, noisy, "cpu").argmax(dim=1) == y).numpy()
     dark_thin = ((groups["tone"] == "dark") & (groups["stroke"] == "thin")).to_numpy()
     row = _rows(default_result.tables["corruptions"], corruption="gaussian_noise", severity=3,
-                group="dark x thin").iloc[0]
+                subgroup="dark x thin").iloc[0]
     k, n = int(right[dark_thin].sum()), int(dark_thin.sum())
     assert (row["correct"], row["n"]) == (k, n)
     low, high = proportion_interval(k, n)
@@ -106,7 +106,7 @@ def test_noise_hurts_the_low_contrast_dark_digits_and_the_audit_says_so(default_
     assert gaps["worst_group"] == "dark" and gaps["significant"]
     assert gaps["difference_low"] > 0.2
     table = _rows(default_result.tables["corruptions"], corruption="gaussian_noise", severity=5)
-    dark = _rows(table, group="dark").iloc[0]
+    dark = _rows(table, subgroup="dark").iloc[0]
     assert dark["flip_rate"] == pytest.approx(dark["lost"] / dark["clean_correct"])
     assert any(f.template == CORRUPTION_GAP and "dark" in f.params["group"]
                for f in default_result.findings)
@@ -114,7 +114,7 @@ def test_noise_hurts_the_low_contrast_dark_digits_and_the_audit_says_so(default_
 
 def test_dark_digits_sit_closer_to_the_decision_boundary(default_result):
     radii = default_result.tables["flip_radius"]
-    dark, light = (_rows(radii, attribute="tone", group=g).iloc[0] for g in ("dark", "light"))
+    dark, light = (_rows(radii, attribute="tone", subgroup=g).iloc[0] for g in ("dark", "light"))
     assert dark["median_radius_high"] < light["median_radius_low"]
     assert any(f.template == FLIP_RADIUS_GAP for f in default_result.findings)
     adversarial = _rows(default_result.tables["adversarial_gaps"], attack="pgd",

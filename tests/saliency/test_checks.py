@@ -84,7 +84,7 @@ def test_background_reliance_of_one_group_is_reported():
     maps[2:, :, 0, :] = 1.0                     # group "dark": all mass on the background
     groups = pd.DataFrame({"tone": ["light", "light", "dark", "dark"]})
     table = foreground_share_table({"saliency": maps}, foreground_mask(x), groups)
-    shares = table.set_index("group")["foreground_share"]
+    shares = table.set_index("subgroup")["foreground_share"]
     assert shares.to_dict() == pytest.approx({"all": 0.5, "dark": 0.0, "light": 1.0})
     assert table["foreground_pixel_share"].tolist() == pytest.approx([0.25] * 3)
     verdicts = pd.DataFrame({"method": ["saliency"], "full_randomization_spearman_abs": [0.1],
@@ -130,7 +130,7 @@ def test_tabular_importances_rank_the_informative_feature_first():
     top = table[table["rank"] == 1]
     assert set(top["method"]) == {"integrated_gradients", "input_x_gradient"}
     assert set(top["feature"]) == {"signal"}    # overall and in both groups
-    assert set(top["group"]) == {"all", "female", "male"}
+    assert set(top["subgroup"]) == {"all", "female", "male"}
     assert "feature_importance" in result.figures
     assert result.summary["deletion_auc"]["integrated_gradients"] < result.summary[
         "random_order_deletion_auc"]

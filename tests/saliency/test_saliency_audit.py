@@ -94,7 +94,7 @@ def test_result_contract(audit_result):
     assert all(isinstance(f, Figure) for f in audit_result.figures.values())
     assert audit_result.protocol["sanity"]["similarity_threshold"] == SIMILARITY_THRESHOLD
     share = audit_result.tables["foreground_share"]
-    assert set(share["group"]) == {"all", "heavy", "light"}
+    assert set(share["subgroup"]) == {"all", "heavy", "light"}
     for finding in audit_result.findings:
         assert "{" not in finding.text and finding.severity in {"info", "warning", "alert"}
 
