@@ -1,24 +1,27 @@
 """The fairness audit's tables, as `nnaudit.store.RunWriter` checks them (see `nnaudit.schema`)."""
 
+from nnaudit.fairness._macro import MACRO_RATES
 from nnaudit.fairness._metrics import BINARY, CORRECTNESS
 from nnaudit.schema import TableSchema, columns, with_intervals
 
 _CELLS = {cell: "int" for cell in (*BINARY.cells, *CORRECTNESS.cells)}
 # The AUC comes from score histograms: exact, or within auc_max_error (see CellCounts).
 _RATES = with_intervals(*BINARY.rates, *CORRECTNESS.rates, "auc") | columns("auc_max_error:float")
+# Multi-class runs without a positive class: PPV, TPR and FPR macro-averaged over the classes.
+_MACRO = with_intervals(*(f"macro_{rate}" for rate in MACRO_RATES))
 _GROUP = columns("attribute:str subgroup:str")
 
 TABLES = {
     "overall": TableSchema(
         "Every rate over all test rows, with its Wilson interval (AUC: DeLong).",
         columns("n:int") | with_intervals("accuracy", "error_rate"),
-        columns("positive:str threshold:float") | _CELLS | _RATES),
+        columns("positive:str threshold:float") | _CELLS | _RATES | _MACRO),
     "by_group": TableSchema(
         "One row per subgroup of each grouping (an attribute, a pair, the intersection): "
         "counts, share, every rate with its interval, flags.",
         _GROUP | columns("n:int share:float small_group:bool significant:bool")
         | with_intervals("accuracy", "error_rate"),
-        _CELLS | _RATES, attributes=True),
+        _CELLS | _RATES | _MACRO, attributes=True),
     "disparity": TableSchema(
         "Best against worst ranked subgroup per grouping and rate: difference and ratio with "
         "bootstrap intervals.",

@@ -10,6 +10,7 @@ import pandas as pd
 from nnaudit.fairness._counts import SCORE_BINS, CellCounts, ScoreHistogram, count_cells
 from nnaudit.fairness._inputs import prepare
 from nnaudit.fairness._intervals import percentile_interval, proportion_interval, stratified_bootstrap
+from nnaudit.fairness._macro import macro_columns
 from nnaudit.fairness._metrics import (BINARY, CORRECTNESS, RateSet, disparity_rates,
                                      histogram_auc, safe_divide)
 from nnaudit.fairness._significance import benjamini_hochberg, two_proportion_test
@@ -93,7 +94,26 @@ def compute_tables(counts: CellCounts, *, min_group_size: int, n_boot: int,
         tables["parity"] = _parity(groupings, by_group, boot)
     if len(counts.classes) > 2:
         tables["per_class"] = _per_class(counts, groupings, min_group_size)
+        if rate_set is CORRECTNESS:  # drawn last: the other intervals keep their resamples
+            _add_macro_rates(counts, groupings, overall, by_group, n_boot, rng)
     return tables
+
+
+def _add_macro_rates(counts: CellCounts, groupings: list[Grouping], overall: pd.DataFrame,
+                     by_group: pd.DataFrame, n_boot: int, rng: np.random.Generator) -> None:
+    """The macro-averaged one-vs-rest PPV, TPR and FPR (`nnaudit.fairness._macro`) of everyone
+    and of every subgroup, as columns of ``overall`` and ``by_group``."""
+    cells = len(counts.confusion)
+    membership = np.zeros((cells, sum(len(g.labels) for g in groupings)))
+    start = 0
+    for grouping in groupings:  # by_group lists the groupings' groups in this order
+        membership[np.arange(cells), start + grouping.cell_group] = 1
+        start += len(grouping.labels)
+    everyone = np.ones((cells, 1))
+    for table, groups in ((overall, everyone), (by_group, membership)):
+        for name, values in macro_columns(counts.confusion, groups, n_boot, rng,
+                                          CONFIDENCE).items():
+            table[name] = values
 
 
 def _grouping(counts: CellCounts, cell_counts: np.ndarray, attributes: tuple[int, ...]) -> Grouping:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from fairlearn.metrics import (MetricFrame, demographic_parity_difference,
                                equalized_odds_difference, true_positive_rate)
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import recall_score, roc_auc_score
 
 from nnaudit.fairness import subgroup_table
 
@@ -122,3 +122,27 @@ def test_multiclass_per_class_table():
     binary = subgroup_table(y_true, y_pred, groups, classes=["cat", "dog", "emu"],
                             positive="dog", min_group_size=1, n_boot=0)["by_group"]
     assert row(binary, "g", "a")["tpr"] == pytest.approx(dog_a["tpr"])
+
+
+def test_multiclass_macro_rates_by_hand_and_with_intervals():
+    # group a, y_true 0 0 1 1 2 2 and y_pred 0 1 1 2 2 0: each class against the rest
+    #   cat: tp 1 fp 1 fn 1 tn 3 -> ppv 1/2 tpr 1/2 fpr 1/4
+    #   dog: tp 1 fp 1 fn 1 tn 3 -> ppv 1/2 tpr 1/2 fpr 1/4
+    #   emu: tp 1 fp 1 fn 1 tn 3 -> ppv 1/2 tpr 1/2 fpr 1/4
+    # group b: y_true 0 1 / y_pred 0 1 -> cat and dog perfect, emu absent (undefined, left out)
+    y_true = np.array([0, 0, 1, 1, 2, 2, 0, 1])
+    y_pred = np.array([0, 1, 1, 2, 2, 0, 0, 1])
+    groups = pd.DataFrame({"g": ["a"] * 6 + ["b"] * 2})
+    tables = subgroup_table(y_true, y_pred, groups, classes=["cat", "dog", "emu"],
+                            min_group_size=1, n_boot=200)
+    a, b = row(tables["by_group"], "g", "a"), row(tables["by_group"], "g", "b")
+    assert (a["macro_ppv"], a["macro_tpr"], a["macro_fpr"]) == pytest.approx((0.5, 0.5, 0.25))
+    assert (b["macro_ppv"], b["macro_tpr"], b["macro_fpr"]) == pytest.approx((1.0, 1.0, 0.0))
+    assert a["macro_ppv_low"] <= a["macro_ppv"] <= a["macro_ppv_high"]
+    assert a["macro_ppv_low"] < a["macro_ppv_high"]          # resampling group a moves it
+    overall = tables["overall"].iloc[0]
+    assert overall["macro_tpr"] == pytest.approx(recall_score(y_true, y_pred, average="macro"))
+    # a chosen positive class gives the binary table, without macro rates
+    binary = subgroup_table(y_true, y_pred, groups, classes=["cat", "dog", "emu"],
+                            positive="dog", min_group_size=1, n_boot=0)["by_group"]
+    assert "macro_ppv" not in binary
