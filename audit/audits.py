@@ -20,6 +20,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from nnaudit.errors import UserInputError
+from nnaudit.messages import N_
 
 if TYPE_CHECKING:
     import torch
@@ -43,20 +44,22 @@ class Need(str, Enum):
     MEMBERS = "members"              # which examples the model was trained on
 
 
+# Phrases of the skip reasons, translated by the reports (`nnaudit.reports.i18n.translate_reason`).
 WHY_MISSING = {
-    Need.PREDICTIONS: "needs the model's predictions",
-    Need.GROUPS: "needs at least one sensitive attribute, and this dataset has none (see "
-                 "docs/datasets.md: attributes='shades', a metadata CSV's columns, ...)",
-    Need.MODEL: "needs the model itself, which a predictions file does not have",
-    Need.GRADIENTS: "needs gradients from the model's output to its inputs, which this model "
-                    "does not give",
-    Need.FACTORY: "retrains the model: give a factory (a run directory or module:callable), "
-                  "not only weights or an exported file",
-    Need.TRAINING_DATA: "needs the training split of the dataset",
-    Need.TEST_INPUTS: "needs the test split's inputs in memory, and this dataset only streams "
-                      "them",
-    Need.MEMBERS: "needs the examples the model was trained on: audit a run on its own dataset, "
-                  "or say the dataset's training split is the model's (--trained-on-dataset)",
+    Need.PREDICTIONS: N_("needs the model's predictions"),
+    Need.GROUPS: N_("needs at least one sensitive attribute, and this dataset has none (see "
+                    "docs/datasets.md: attributes='shades', a metadata CSV's columns, ...)"),
+    Need.MODEL: N_("needs the model itself, which a predictions file does not have"),
+    Need.GRADIENTS: N_("needs gradients from the model's output to its inputs, which this "
+                       "model does not give"),
+    Need.FACTORY: N_("retrains the model: give a factory (a run directory or module:callable), "
+                     "not only weights or an exported file"),
+    Need.TRAINING_DATA: N_("needs the training split of the dataset"),
+    Need.TEST_INPUTS: N_("needs the test split's inputs in memory, and this dataset only "
+                         "streams them"),
+    Need.MEMBERS: N_("needs the examples the model was trained on: audit a run on its own "
+                     "dataset, or say the dataset's training split is the model's "
+                     "(--trained-on-dataset)"),
 }
 _MODEL_NEEDS = {Need.MODEL, Need.GRADIENTS, Need.FACTORY}
 
@@ -103,25 +106,25 @@ def _load(path: str) -> Any:
 
 _GENERALIZATION = "nnaudit.generalization"
 AUDITS: tuple[AuditSpec, ...] = (
-    AuditSpec("fairness", "the subgroup table", frozenset({Need.PREDICTIONS, Need.GROUPS}),
+    AuditSpec("fairness", N_("the subgroup table"), frozenset({Need.PREDICTIONS, Need.GROUPS}),
               "nnaudit.audits:run_fairness", "nnaudit.fairness:TABLES"),
-    AuditSpec("memorization", "the random-label test",
+    AuditSpec("memorization", N_("the random-label test"),
               frozenset({Need.FACTORY, Need.TRAINING_DATA}),
               "nnaudit.audits:run_memorization", f"{_GENERALIZATION}:MEMORIZATION_TABLES"),
-    AuditSpec("membership", "the membership attack", frozenset({Need.MODEL, Need.MEMBERS}),
+    AuditSpec("membership", N_("the membership attack"), frozenset({Need.MODEL, Need.MEMBERS}),
               "nnaudit.audits:run_membership", f"{_GENERALIZATION}:MEMBERSHIP_TABLES",
               uses=("memorization",)),
-    AuditSpec("seed_stability", "the seed-stability test",
+    AuditSpec("seed_stability", N_("the seed-stability test"),
               frozenset({Need.FACTORY, Need.TRAINING_DATA}),
               "nnaudit.audits:run_seed_stability", f"{_GENERALIZATION}:SEED_TABLES"),
-    AuditSpec("gradient_health", "the gradient-health check",
+    AuditSpec("gradient_health", N_("the gradient-health check"),
               frozenset({Need.GRADIENTS, Need.TRAINING_DATA}),
               "nnaudit.audits:run_gradient_health", f"{_GENERALIZATION}:GRADIENT_TABLES"),
-    AuditSpec("saliency", "the saliency audit", frozenset({Need.GRADIENTS, Need.TEST_INPUTS}),
+    AuditSpec("saliency", N_("the saliency audit"), frozenset({Need.GRADIENTS, Need.TEST_INPUTS}),
               "nnaudit.audits:run_saliency", "nnaudit.saliency:TABLES", uses=("memorization",)),
     # Corruptions need the model only; the attacks, which need gradients, are skipped inside
     # the audit (with the reason) for a model that gives none.
-    AuditSpec("robustness", "the robustness audit", frozenset({Need.MODEL, Need.TEST_INPUTS}),
+    AuditSpec("robustness", N_("the robustness audit"), frozenset({Need.MODEL, Need.TEST_INPUTS}),
               "nnaudit.audits:run_robustness", "nnaudit.robustness:TABLES"),
 )
 BY_NAME = {spec.name: spec for spec in AUDITS}

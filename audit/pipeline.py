@@ -31,6 +31,7 @@ import pandas as pd
 from nnaudit.audits import AuditInputs, run_order
 from nnaudit.config import RunConfig
 from nnaudit.errors import UserInputError
+from nnaudit.messages import N_
 from nnaudit.store import Run, RunWriter
 
 StageCallback = Callable[[str], None]
@@ -205,7 +206,7 @@ def run_blackbox(predictions: Path | str, *, label: str, groups: list[str],
             writer.write_audit(results[spec.name])
         else:
             writer.record_skipped(spec.name, spec.missing(have))
-    writer.record_skipped("energy", "a predictions file has no training or inference to measure")
+    writer.record_skipped("energy", N_("a predictions file has no training or inference to measure"))
     confusion = counted.counts.confusion
     writer.finish({
         "kind": "blackbox", "created_at": _now(), "config": config.to_dict(),

@@ -12,7 +12,6 @@ import streamlit as st
 from nnaudit.audits import GROUPS
 from nnaudit.dashboards.text import literal
 from nnaudit.dashboards.widgets import PageContext, audit_section, detail_page
-from nnaudit.reports.model_card import audit_title
 
 GENERALIZATION = GROUPS["generalization"]
 
@@ -22,7 +21,7 @@ def render(ctx: PageContext) -> None:
     if run is None:
         return
     for audit in GENERALIZATION:
-        st.subheader(audit_title(audit, ctx.lang))
+        st.subheader(ctx.fmt.audit_title(audit))
         protocol = run.audits.get(audit, {}).get("protocol") or {}
         name = protocol.get("protocol") or protocol.get("name")
         if name:

@@ -1,5 +1,6 @@
-"""The dashboard's words and numbers come from the reports' message catalog (`nnaudit.reports.i18n`), so
-a finding reads the same on screen and on paper. Strings from the data (group, column, class and
+"""The dashboard's words come from the reports' message catalog (`nnaudit.reports.i18n`) and its
+numbers from the reports' formatting rules (`nnaudit.reports.formatting`), so a finding reads the
+same on screen and on paper. Strings from the data (group, column, class and
 run names, error messages) go through `literal` wherever Streamlit reads Markdown."""
 
 from __future__ import annotations
@@ -7,7 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from nnaudit.reports.i18n import LANGUAGES, format_finding, format_number, translator
+from nnaudit.reports.formatting import format_finding, format_number
+from nnaudit.reports.i18n import LANGUAGES, translator
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 

@@ -1,7 +1,9 @@
-"""Reports: a run directory rendered as a model card (Mitchell et al. 2019) in HTML and PDF.
+"""Reports: a run directory rendered for a class or a review board, in HTML and PDF.
 
-``render_report(run_path, formats=("html", "pdf"), lang="fr")`` reads the run only through
-`nnaudit.store.Run`, never recomputes an audit, and writes each file atomically.
+``render_report(run_path, formats=("html", "pdf", "handout"), lang="fr")`` reads the run only
+through `nnaudit.store.Run`, builds its view once (`nnaudit.reports.view`), never recomputes an
+audit, and writes each file atomically: ``report.html``, ``report.pdf``, ``handout.pdf`` (two A4
+pages for a class), or ``compare-<other run>.html|pdf`` for two runs side by side.
 """
 
 from __future__ import annotations
@@ -11,23 +13,22 @@ from typing import Iterable
 
 from nnaudit.errors import UserInputError
 from nnaudit.store import atomic_write, require_complete
-from nnaudit.reports.comparison import build_comparison
-from nnaudit.reports.i18n import LANGUAGES, check_language, format_finding, format_number, translator
-from nnaudit.reports.model_card import build_model_card
+from nnaudit.reports.i18n import LANGUAGES, check_language
 
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "handout")
 
-__all__ = ["render_report", "translator", "format_finding", "format_number", "LANGUAGES",
-           "FORMATS", "report_name"]
+__all__ = ["render_report", "LANGUAGES", "FORMATS", "report_name"]
 
 
 def report_name(fmt: str, compare_name: str | None = None) -> str:
-    """``report.html`` / ``report.pdf`` in any language (the names the CLI summary and the
-    dashboard look for); ``compare-<other run>.html`` for a comparison."""
+    """``report.html`` / ``report.pdf`` / ``handout.pdf`` in any language (the names the CLI
+    summary and the dashboard look for); ``compare-<other run>.html`` for a comparison."""
+    if fmt == "handout":
+        return "handout.pdf"
     return f"compare-{compare_name}.{fmt}" if compare_name else f"report.{fmt}"
 
 
-def _check_formats(formats: Iterable[str] | str) -> list[str]:
+def _check_formats(formats: Iterable[str] | str, comparing: bool) -> list[str]:
     if isinstance(formats, str):
         formats = formats.split(",")
     chosen = [f.strip().lower() for f in formats if f.strip()]
@@ -36,6 +37,9 @@ def _check_formats(formats: Iterable[str] | str) -> list[str]:
         raise UserInputError(
             f"Report format {', '.join(unknown) or '(none)'!s} is not available; "
             f"choose from {', '.join(FORMATS)}.")
+    if comparing and "handout" in chosen:
+        raise UserInputError("The handout is written for one run: leave out --compare, or "
+                             "choose html or pdf.")
     return list(dict.fromkeys(chosen))
 
 
@@ -48,34 +52,37 @@ def render_report(run_path: Path | str, out_dir: Path | str | None = None,
     ----------
     run_path : a complete run directory (`nnaudit.errors.UserInputError` otherwise).
     out_dir : where to write; the run directory by default (the comparison goes in the first run).
-    formats : "html" and/or "pdf" (a list or a comma-separated string).
+    formats : "html", "pdf" and/or "handout" (a list or a comma-separated string).
     lang : "en" or "fr".
-    compare : a second complete run: write a side-by-side comparison instead of a model card.
+    compare : a second complete run: write a side-by-side comparison instead of the report.
     """
-    from nnaudit.reports.render_html import comparison_html, model_card_html
+    from nnaudit.reports.comparison import build_comparison
+    from nnaudit.reports.render_html import comparison_html, handout_html, report_html
     from nnaudit.reports.render_pdf import html_to_pdf
+    from nnaudit.reports.view import build_report_view
 
-    formats = _check_formats(formats)
+    formats = _check_formats(formats, compare is not None)
     lang = check_language(lang)
     run = require_complete(run_path)
-    card = build_model_card(run, lang)
-    comparison, compare_name = None, None
-    if compare is not None:
-        other = require_complete(compare)
-        comparison = build_comparison(card, build_model_card(other, lang), lang)
-        compare_name = other.name
+    other = require_complete(compare) if compare is not None else None
+    view = build_report_view(run, lang)
+    comparison = build_comparison(view, build_report_view(other, lang)) if other else None
 
-    def render(for_pdf: bool) -> str:
+    def render(fmt: str) -> bytes:
         if comparison is not None:
-            return comparison_html(comparison, for_pdf=for_pdf)
-        return model_card_html(card, for_pdf=for_pdf)
+            html = comparison_html(comparison, for_pdf=fmt == "pdf")
+            return html.encode("utf-8") if fmt == "html" else html_to_pdf(html)
+        if fmt == "handout":
+            return html_to_pdf(handout_html(view))
+        if fmt == "pdf":
+            return html_to_pdf(report_html(view, for_pdf=True), view.attachments)
+        return report_html(view).encode("utf-8")
 
     out = Path(out_dir) if out_dir is not None else run.path
     # render everything in memory first: a failure leaves no file, not even a half one
-    documents = {fmt: render(False).encode("utf-8") if fmt == "html" else html_to_pdf(render(True))
-                 for fmt in formats}
+    documents = {fmt: render(fmt) for fmt in formats}
     written = []
     for fmt, data in documents.items():
-        path = out / report_name(fmt, compare_name)
+        path = out / report_name(fmt, other.name if other else None)
         written.append(atomic_write(path, lambda p, data=data: p.write_bytes(data)))
     return written

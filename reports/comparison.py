@@ -1,17 +1,28 @@
-"""Two runs side by side: each headline number, its interval where a table gives one, and the
-difference (second run minus first). Typical use: skewed versus balanced training data."""
+"""Two runs side by side: the course's tables of both, every headline number with its interval
+and the difference (second run minus first), and each audit's findings and tables.
+
+Typical uses: skewed against balanced training data, or a run against its mitigated run
+(``nnaudit mitigate`` writes a run whose manifest key ``mitigates`` names the base run): the
+comparison says which is which, and an audit only one run has (``mitigation``) is shown with
+its findings, headline numbers and tables like any other.
+"""
 
 from __future__ import annotations
 
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from nnaudit.store import Run
-from nnaudit.reports.i18n import format_number, translator
-from nnaudit.reports.model_card import ModelCard, audit_title, format_value, is_fraction, label
+from nnaudit.reports.course_table import CourseTable
+from nnaudit.reports.formatting import Formatter, is_fraction
+from nnaudit.reports.i18n import N_
 from nnaudit.reports.tables import interval_columns
+from nnaudit.reports.view import AuditSection, ReportView
+
+# The tables shown side by side, in this order, when either run has them.
+COURSE_TABLES = ("gender_shades", "zhang", "strubell")
 
 
 @dataclass
@@ -24,13 +35,26 @@ class HeadlineRow:
 
 
 @dataclass
+class AuditPair:
+    name: str
+    title: str
+    first: AuditSection | None
+    second: AuditSection | None
+
+
+@dataclass
 class Comparison:
-    lang: str
-    first: ModelCard
-    second: ModelCard
+    first: ReportView
+    second: ReportView
+    relation: str                   # how the runs are related, when the manifests say so
     details: list[tuple[str, str, str]]
     headlines: list[HeadlineRow]
-    findings: list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]]
+    tables: list[tuple[CourseTable | None, CourseTable | None]]
+    audits: list[AuditPair]
+
+    @property
+    def lang(self) -> str:
+        return self.first.lang
 
 
 def _real(value: Any) -> float | None:
@@ -59,63 +83,87 @@ def summary_interval(run: Run, audit: str, key: str, value: float) -> tuple[floa
     return None
 
 
-def _cell(key: str, value: Any, interval: tuple[float, float] | None, lang: str) -> str:
+def _cell(key: str, value: Any, interval: tuple[float, float] | None, fmt: Formatter) -> str:
     if value is None:
         return "—"
-    text = format_value(key, value, lang)
+    text = fmt.value(key, value)
     if interval is not None:
-        low, high = (format_value(key, v, lang) for v in interval)
-        text += f" [{low}, {high}]"
+        text += f" [{fmt.value(key, interval[0])}, {fmt.value(key, interval[1])}]"
     return text
 
 
-def _difference(key: str, first: Any, second: Any, lang: str) -> str:
+def _difference(key: str, first: Any, second: Any, fmt: Formatter) -> str:
     a, b = _real(first), _real(second)
     if a is None or b is None or math.isnan(a) or math.isnan(b):
         return "—"
     diff = b - a
     if is_fraction(key):  # a change of a rate is in percentage points, not a relative percent
-        text = f"{format_number(abs(diff) * 100, lang)} {translator(lang)('pp')}"
+        text = f"{fmt.number(abs(diff) * 100)} {fmt.gettext('pp')}"
     else:
-        text = format_number(abs(diff), lang)
+        text = fmt.number(abs(diff))
     return ("+" if diff > 0 else "−" if diff < 0 else "±") + text
 
 
-def headline_rows(first: Run, second: Run, lang: str) -> list[HeadlineRow]:
-    _ = translator(lang)
+def headline_rows(first: Run, second: Run, fmt: Formatter) -> list[HeadlineRow]:
+    """Every number of the manifests' metrics and of the audits' summaries, both runs."""
+    _ = fmt.gettext
     rows = []
     m1, m2 = first.manifest.get("metrics") or {}, second.manifest.get("metrics") or {}
     for key in dict.fromkeys([*m1, *m2]):
-        rows.append(HeadlineRow(_("Model"), label(key, lang), _cell(key, m1.get(key), None, lang),
-                                _cell(key, m2.get(key), None, lang),
-                                _difference(key, m1.get(key), m2.get(key), lang)))
+        rows.append(HeadlineRow(_("Model"), fmt.label(key), _cell(key, m1.get(key), None, fmt),
+                                _cell(key, m2.get(key), None, fmt),
+                                _difference(key, m1.get(key), m2.get(key), fmt)))
     audits = [n for n in dict.fromkeys([*first.audits, *second.audits])
               if first.audit_ran(n) or second.audit_ran(n)]
     for audit in audits:
         s1 = first.audits.get(audit, {}).get("summary") or {}
         s2 = second.audits.get(audit, {}).get("summary") or {}
         for key in dict.fromkeys([*s1, *s2]):
-            if key.endswith(("_low", "_high")):
-                continue
+            if key.endswith(("_low", "_high")) or isinstance(s1.get(key, s2.get(key)), dict):
+                continue  # intervals go with their number; nested values stay in the sections
             cells = []
             for run, summary in ((first, s1), (second, s2)):
                 value = summary.get(key)
                 interval = (summary_interval(run, audit, key, float(value))
                             if run.audit_ran(audit) and _real(value) is not None else None)
-                cells.append(_cell(key, value, interval, lang))
-            rows.append(HeadlineRow(audit_title(audit, lang), label(key, lang), *cells,
-                                    _difference(key, s1.get(key), s2.get(key), lang)))
+                cells.append(_cell(key, value, interval, fmt))
+            rows.append(HeadlineRow(fmt.audit_title(audit), fmt.label(key), *cells,
+                                    _difference(key, s1.get(key), s2.get(key), fmt)))
     return rows
 
 
-def build_comparison(first_card: ModelCard, second_card: ModelCard, lang: str) -> Comparison:
-    first, second = first_card.run, second_card.run
-    details = [(lbl, a, b) for (lbl, a), (_lbl, b) in zip(first_card.details, second_card.details)]
-    sections_1 = {a.name: a for a in first_card.audits}
-    sections_2 = {a.name: a for a in second_card.audits}
-    findings = [(audit_title(n, lang),
-                 sections_1[n].findings if n in sections_1 else [],
-                 sections_2[n].findings if n in sections_2 else [])
-                for n in dict.fromkeys([*sections_1, *sections_2])]
-    return Comparison(lang=lang, first=first_card, second=second_card, details=details,
-                      headlines=headline_rows(first, second, lang), findings=findings)
+def relation(first: Run, second: Run, fmt: Formatter,
+             quote: Callable[[str], str] = str) -> str:
+    """"B mitigates A" (or the reverse) when a manifest's ``mitigates`` names the other run.
+
+    ``quote`` shows the method, a string from the manifest (the dashboard's `literal`)."""
+    if second.manifest.get("mitigates") in (first.name, first.manifest.get("run_id")):
+        return fmt.sentence(N_("B is run A after mitigation ({method})."),
+                            method=quote(_method(second, fmt)))
+    if first.manifest.get("mitigates") in (second.name, second.manifest.get("run_id")):
+        return fmt.sentence(N_("A is run B after mitigation ({method})."),
+                            method=quote(_method(first, fmt)))
+    return ""
+
+
+def _method(run: Run, fmt: Formatter) -> str:
+    protocol = run.audits.get("mitigation", {}).get("protocol") or {}
+    return str(protocol.get("method") or fmt.gettext("method not recorded"))
+
+
+def build_comparison(first: ReportView, second: ReportView) -> Comparison:
+    fmt = first.fmt
+    labels = list(dict.fromkeys([k for k, _v in first.card.details]
+                                + [k for k, _v in second.card.details]))
+    a, b = dict(first.card.details), dict(second.card.details)
+    details = [(label, a.get(label, "—"), b.get(label, "—")) for label in labels]
+    tables = [(first.course_table(key), second.course_table(key)) for key in COURSE_TABLES]
+    tables.append((first.robustness, second.robustness))
+    sections_1 = {s.name: s for s in first.audits}
+    sections_2 = {s.name: s for s in second.audits}
+    audits = [AuditPair(n, fmt.audit_title(n), sections_1.get(n), sections_2.get(n))
+              for n in dict.fromkeys([*sections_1, *sections_2])]
+    return Comparison(first=first, second=second,
+                      relation=relation(first.run, second.run, fmt), details=details,
+                      headlines=headline_rows(first.run, second.run, fmt),
+                      tables=[pair for pair in tables if pair != (None, None)], audits=audits)

@@ -13,7 +13,7 @@ from typing import Any
 
 from nnaudit.results import Finding
 from nnaudit.store import Run
-from nnaudit.reports.i18n import format_finding, translator
+from nnaudit.reports.formatting import Formatter
 
 READING_LIST = [
     ("Buolamwini, J. & Gebru, T. (2018). Gender Shades: Intersectional Accuracy Disparities in "
@@ -30,21 +30,27 @@ READING_LIST = [
 ]
 
 MAX_ALERT_QUESTIONS = 3
+ENERGY_MEASURED = ("Training and auditing this model used {kwh} kWh, about {co2} kg CO2eq. What "
+                   "does this compare to, and what would serving the model at scale cost "
+                   "(Strubell et al. 2019)?")
+ENERGY_ESTIMATED = ("Training and auditing this model used an estimated {kwh} kWh (not "
+                    "measured), about {co2} kg CO2eq. What does this compare to, and what would "
+                    "serving the model at scale cost (Strubell et al. 2019)?")
 
 
-def discussion_questions(run: Run, lang: str) -> list[str]:
-    """The questions for ``run``, most specific first, as sentences in ``lang``."""
+def discussion_questions(run: Run, fmt: Formatter) -> list[str]:
+    """The questions for ``run``, most specific first, as sentences formatted by ``fmt``."""
     questions: list[Finding] = []
     questions += _representation(run)
     questions += _fairness(run)
     questions += _generalization(run)
     questions += _saliency(run)
     questions += _energy(run)
-    texts = [format_finding(q, lang) for q in questions]
-    texts += _alerts(run, lang)
-    texts.append(format_finding(Finding(
+    texts = [fmt.finding(q) for q in questions]
+    texts += _alerts(run, fmt)
+    texts.append(fmt.finding(Finding(
         "Who was consulted about the intended use, and who would bear the cost of the model's "
-        "errors?"), lang))
+        "errors?")))
     return texts
 
 
@@ -169,22 +175,15 @@ def _energy(run: Run) -> list[Finding]:
     kwh, co2 = _number(summary.get("total_kwh")), _number(summary.get("total_kg_co2eq"))
     if kwh is None or co2 is None:
         return []
-    template = ("Training and auditing this model used {kwh} kWh, about {co2} kg CO2eq. What does "
-                "this compare to, and what would serving the model at scale cost (Strubell et al. "
-                "2019)?")
-    if summary.get("measured") is False:
-        template = ("Training and auditing this model used an estimated {kwh} kWh (not measured), "
-                    "about {co2} kg CO2eq. What does this compare to, and what would serving the "
-                    "model at scale cost (Strubell et al. 2019)?")
+    template = ENERGY_ESTIMATED if summary.get("measured") is False else ENERGY_MEASURED
     return [Finding(template, {"kwh": kwh, "co2": co2})]
 
 
-def _alerts(run: Run, lang: str) -> list[str]:
-    _ = translator(lang)
+def _alerts(run: Run, fmt: Formatter) -> list[str]:
     alerts = [(name, f) for name in run.audits if run.audit_ran(name)
               for f in run.findings(name) if f.severity == "alert"]
-    return [format_finding(Finding(
+    return [fmt.finding(Finding(
         "The {audit} audit raised an alert: \"{finding}\". Who is affected, and what would you "
         "change before deploying the model?",
-        {"audit": _(name), "finding": format_finding(f, lang).rstrip(".")}), lang)
+        {"audit": fmt.gettext(name), "finding": fmt.finding(f).rstrip(".")}))
         for name, f in alerts[:MAX_ALERT_QUESTIONS]]

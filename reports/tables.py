@@ -5,7 +5,9 @@ Generic over any audit's DataFrame, with touches for conventions the audits shar
 - a column ``c`` with siblings ``c_low`` / ``c_high`` is shown as one cell "value [low, high]"
   (the 95 % intervals of the fairness ``by_group`` table, for instance);
 - a boolean ``small_group`` column flags its rows instead of being shown as a column;
-- columns whose name ends in ``_pct`` are fractions shown as percentages; NaN is "undefined".
+- columns whose name ends in ``_pct`` are fractions shown as percentages; NaN is a dash.
+
+Every value is formatted by `nnaudit.reports.formatting.Formatter`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from nnaudit.reports.i18n import format_number, translator
+from nnaudit.reports.formatting import Formatter
 
 MAX_ROWS = 120      # longer tables are cut, with a note naming the file that holds them all
 MAX_COLUMNS = 8     # wider tables are split into parts that repeat their label columns
@@ -68,17 +70,6 @@ class TableView:
         return parts
 
 
-def format_cell(value: Any, column: str, lang: str) -> str:
-    """One cell: numbers per locale (``*_pct`` columns as percentages), NaN as "undefined"."""
-    if isinstance(value, (bool, np.bool_)):
-        return format_number(bool(value), lang)
-    if isinstance(value, numbers.Real):
-        return format_number(value, lang, "percent" if column.endswith("_pct") else "decimal")
-    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
-        return format_number(None, lang)
-    return str(value)
-
-
 def _is_set(flag: Any) -> bool:
     return isinstance(flag, (bool, np.bool_, numbers.Integral)) and bool(flag)
 
@@ -91,14 +82,14 @@ def interval_columns(columns: Sequence[str]) -> dict[str, tuple[str, str]]:
             if f"{c}_low" in present and f"{c}_high" in present}
 
 
-def table_view(df: pd.DataFrame, name: str, lang: str, *, source: str = "",
+def table_view(df: pd.DataFrame, name: str, fmt: Formatter, *, source: str = "",
                max_rows: int = MAX_ROWS, value_columns: Sequence[str] = ()) -> TableView:
-    """Format ``df`` for a report in ``lang``; never fails on a missing optional column.
+    """Format ``df`` for a report with ``fmt``; never fails on a missing optional column.
 
     ``value_columns`` are left out: columns named after the user's data (a sensitive
     attribute's column beside the ``group`` label that already shows its value).
     """
-    _ = translator(lang)
+    _ = fmt.gettext
     df = df.drop(columns=[c for c in value_columns if c in df.columns])
     columns = [str(c) for c in df.columns]
     df = df.set_axis(columns, axis=1)
@@ -111,7 +102,7 @@ def table_view(df: pd.DataFrame, name: str, lang: str, *, source: str = "",
 
     headers = []
     for c in shown:
-        label = _(c.replace("_", " "))
+        label = fmt.header(c)
         headers.append(f"{label} [{_('95% interval')}]" if c in intervals else label)
     numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
                for c in shown]
@@ -120,9 +111,9 @@ def table_view(df: pd.DataFrame, name: str, lang: str, *, source: str = "",
     for record in df.head(max_rows).to_dict("records"):
         cells = []
         for c in shown:
-            cell = format_cell(record[c], c, lang)
+            cell = fmt.cell(record[c], c)
             if c in intervals and not pd.isna(record[c]):
-                low, high = (format_cell(record[k], c, lang) for k in intervals[c])
+                low, high = (fmt.cell(record[k], c) for k in intervals[c])
                 cell = f"{cell} [{low}, {high}]"
             cells.append(cell)
         rows.append(cells)

@@ -4,7 +4,8 @@ Reports and the dashboard are tested on what the audits really write, so a chang
 tables breaks their tests, not a user's screen. Each result comes from the audit's own entry
 point, on small inputs: synthetic predictions with a known bias for the fairness table, a
 LeNet-5 trained for one epoch on shades-mnist and a tiny generalization protocol for the others
-(about 15 s in all on two CPU cores). `write_run` writes them as a pipeline run would.
+(about 15 s in all on two CPU cores), a few corruptions and attacks for the robustness audit.
+`write_run` writes them as a pipeline run would.
 """
 
 from __future__ import annotations
@@ -150,15 +151,28 @@ def saliency_result() -> AuditResult:
                           random_label_model=memorization.models["random_labels"])
 
 
+@functools.cache
+def robustness_result() -> AuditResult:
+    """Two corruptions and two attacks on 120 test digits (about 2 s)."""
+    from nnaudit.robustness import robustness_audit
+
+    dataset = shades()
+    return robustness_audit(trained_lenet(), dataset.test, dataset.classes, "cpu",
+                            corruptions=["gaussian_noise", "contrast"], severities=[0, 1, 3],
+                            attacks=["fgsm", "pgd"], radii=[0.03, 0.1], n_examples=120, seed=0)
+
+
 def every_result(female_flip: float = 0.25, training_kwh: float = 0.04) -> list[AuditResult]:
     return [fairness_result(female_flip), *generalization_results().values(), saliency_result(),
-            energy_result(training_kwh)]
+            robustness_result(), energy_result(training_kwh)]
 
 
 def write_run(root: Path, name: str, results: list[AuditResult], *, kind: str = "trained",
               test_accuracy: float = 0.85, skipped: dict[str, str] | None = None,
-              model_card: dict | None = None, female_flip: float = 0.25) -> Path:
-    """A complete run directory holding ``results``, as the pipeline writes one."""
+              model_card: dict | None = None, female_flip: float = 0.25,
+              manifest: dict | None = None) -> Path:
+    """A complete run directory holding ``results``, as the pipeline writes one; ``manifest``:
+    more keys of its manifest."""
     from nnaudit.config import RunConfig
     from nnaudit.pipeline import write_counts
 
@@ -185,5 +199,23 @@ def write_run(root: Path, name: str, results: list[AuditResult], *, kind: str = 
         "model": {"name": "lenet5", "options": {}, "parameters": 61706} if kind != "blackbox"
         else {"name": "black box", "options": {}, "parameters": None},
         "metrics": {"test_accuracy": test_accuracy, "test_loss": 0.41, "train_accuracy": 0.9},
-        "model_card": model_card or {}, "timings": {"training": 30.0}})
+        "model_card": model_card or {}, "timings": {"training": 30.0}, **(manifest or {})})
     return writer.path
+
+
+def mitigated_run(root: Path, name: str, base: Path) -> Path:
+    """A run written as ``nnaudit mitigate`` (issue 19, being built) will write one: its manifest
+    names the base run (``mitigates``) and it holds an audit the renderers have no view for,
+    ``mitigation``, here with the real fairness tables and findings of the less biased model."""
+    from unittest import mock
+
+    import nnaudit.audits
+
+    after = fairness_result(0.10)
+    mitigation = AuditResult(name="mitigation", tables={"by_group": after.tables["by_group"]},
+                             findings=after.findings, summary=after.summary,
+                             protocol={"method": "threshold_optimizer"})
+    with mock.patch.dict(nnaudit.audits._OTHER_TABLES, {"mitigation": "nnaudit.fairness:TABLES"}):
+        return write_run(root, name, [after, energy_result(0.05), mitigation],
+                         test_accuracy=0.84, female_flip=0.10,
+                         manifest={"mitigates": Path(base).name})

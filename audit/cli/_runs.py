@@ -71,18 +71,19 @@ def query(
 @app.command()
 def report(
     run_dir: Path = typer.Argument(..., help="A complete run directory."),
-    format: str = typer.Option("html", "--format", help="html, pdf or html,pdf."),
+    format: str = typer.Option("html", "--format", help="html, pdf, handout (two A4 pages for a class, handout.pdf) or several, comma-separated."),
     lang: str = typer.Option("en", help="en or fr."),
     compare: Optional[Path] = typer.Option(None, help="Another run to compare with, side by side."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the report (default: the run directory)."),
 ) -> None:
-    """Write the model-card report of a run as HTML and/or PDF."""
-    from nnaudit.reports import render_report
+    """Write the report of a run (HTML and/or PDF), or its two-page handout for a class."""
+    from nnaudit.reports import FORMATS, render_report
 
     formats = tuple(f.strip() for f in format.split(",") if f.strip())
-    unknown = [f for f in formats if f not in ("html", "pdf")]
+    unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise UserInputError(f"--format takes html, pdf or html,pdf, not {format!r}.")
+        raise UserInputError(f"--format takes {', '.join(FORMATS)} or several of them "
+                             f"comma-separated, not {format!r}.")
     if lang not in ("en", "fr"):
         raise UserInputError(f"--lang takes en or fr, not {lang!r}.")
     for path in render_report(run_dir, out_dir=out, formats=formats, lang=lang, compare=compare):

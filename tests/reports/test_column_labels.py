@@ -1,6 +1,6 @@
 """French column headers: every column an audit table shows has a translation in the catalog.
 
-`nnaudit.reports.tables.table_view` shows column ``c`` under ``_(c.replace("_", " "))``; a missing
+`nnaudit.reports.tables.table_view` shows column ``c`` under ``Formatter.header(c)``; a missing
 catalog entry leaves an English header in a French report. The tables here come from the real
 audit code on tiny inputs (no real training: a few steps of untrained models on random data), so
 a column added to an audit fails this test until the catalog translates it.
@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nnaudit.reports.formatting import Formatter
 from nnaudit.reports.i18n import has_translation
 from nnaudit.reports.model_card import subgroup_counts_view
 from nnaudit.reports.tables import table_view
@@ -27,7 +28,7 @@ def shown_msgids(df: pd.DataFrame, value_columns=()) -> list[str]:
     Going through `table_view` itself keeps the test in step with which columns it hides
     (``c_low``/``c_high`` next to ``c``, ``small_group``).
     """
-    headers = table_view(df.head(1), "table", "en", value_columns=value_columns).headers
+    headers = table_view(df.head(1), "table", Formatter("en"), value_columns=value_columns).headers
     return [h[:-len(INTERVAL_SUFFIX)] if h.endswith(INTERVAL_SUFFIX) else h for h in headers]
 
 
@@ -50,7 +51,7 @@ def test_table_view_gives_french_headers():
     df = pd.DataFrame({"group": ["dark"], "n": [120], "error_rate": [0.25],
                        "error_rate_low": [0.2], "error_rate_high": [0.3], "tpr": [0.8],
                        "ppv": [0.7], "fpr": [0.1], "auc": [0.9], "kg_co2eq": [0.01]})
-    view = table_view(df, "By group", "fr")
+    view = table_view(df, "By group", Formatter("fr"))
     assert view.headers == ["groupe", "effectif", "taux d'erreur [intervalle à 95 %]",
                             "TVP (sensibilité)", "VPP", "TFP", "AUC", "kg éq. CO2"]
 
@@ -215,6 +216,17 @@ def test_saliency_tables_of_a_tabular_model_are_translated():
 def test_subgroup_counts_headers_are_french():
     card = {"subgroup_counts": {split: {"tone": {"dark": 10, "light": 90}}
                                 for split in ("train", "val", "test")}}
-    view = subgroup_counts_view(card, "fr")
+    view = subgroup_counts_view(card, Formatter("fr"))
     assert view.headers == ["Groupe", "entraînement", "validation", "test"]
 
+
+
+# ---- robustness: the real audit on a few test digits ----------------------------------------
+
+def test_robustness_tables_are_translated():
+    from real_results import robustness_result
+
+    result = robustness_result()
+    assert {"clean", "corruptions", "corruption_error", "adversarial", "flip_radius",
+            "flip_radii"} <= set(result.tables)
+    assert untranslated(result.tables, ["tone", "stroke"]) == []

@@ -1,17 +1,21 @@
-"""HTML reports: content from the run, escaping, self-containment, French, errors, atomicity."""
+"""HTML reports: content from the run, findings first, escaping, self-containment with the full
+tables attached, French, skip reasons, comparison, errors, atomicity."""
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from html import unescape
 
+import pandas as pd
 import pytest
 
 import nnaudit.reports.render_pdf
 from nnaudit.errors import UserInputError
 from nnaudit.store import Run
 from nnaudit.reports import render_report
-from nnaudit.reports.i18n import format_finding, format_number
+from nnaudit.reports.formatting import format_finding, format_number
 
 from real_results import SCRIPT_GROUP as SCRIPT  # a subgroup name in the conftest runs
 
@@ -36,7 +40,7 @@ def text_of(html: str) -> str:
 
 
 def _cell(row, column, lang="en"):
-    """A table cell as the report writes it: value [low, high]."""
+    """A generic table cell as the report writes it: value [low, high]."""
     return "{} [{}, {}]".format(*(format_number(row[c], lang)
                                   for c in (column, f"{column}_low", f"{column}_high")))
 
@@ -52,22 +56,45 @@ def test_key_numbers_of_every_audit_are_shown(full_run, full_html):
     run = Run.open(full_run)
     summary, worst = _worst(full_run)
     assert summary["worst_group"].startswith("female")   # the injected disparity was found
-    assert "Test accuracy 85%" in text
+    assert "Test accuracy 85%" in text                    # the headline registry
     assert "Epochs trained 3 Training time (s) 30" in text   # from history.parquet
     assert _cell(worst, "error_rate") in text            # value [95 % interval] from by_group
     assert f"Worst group error {format_number(summary['worst_group_error'], 'en', 'percent')}" in text
     assert f"Mia auc {format_number(run.audits['membership']['summary']['mia_auc'], 'en')}" in text
-    for audit in ("fairness", "memorization", "saliency", "energy"):
+    for audit in ("fairness", "memorization", "saliency", "robustness", "energy"):
         assert format_finding(run.findings(audit)[0], "en") in text, audit
     assert "1,500" in text                               # grouped integers (fairness rows)
 
 
-def test_findings_come_before_tables_and_figures_in_each_audit(full_run, full_html):
-    section = full_html[full_html.index('id="audit-fairness"'):
-                        full_html.index('id="audit-memorization"')]
+def test_the_worst_cell_of_the_gender_shades_table_holds_its_interval_on_hover(full_run,
+                                                                                full_html):
+    _, worst = _worst(full_run)
+    value = format_number(worst["error_rate"], "en", "points")
+    interval = "[{}, {}]".format(*(format_number(worst[c], "en", "points")
+                                   for c in ("error_rate_low", "error_rate_high")))
+    table = full_html[full_html.index('id="course-fairness"'):]
+    table = table[:table.index("</section>")]
+    cell = re.search(r'<td class="num worst"[^>]*>' + re.escape(value) + "</td>", table)
+    assert cell and f'title="95% interval {interval}"' in cell.group(0)
+
+
+def test_findings_come_first_then_questions_then_tables(full_run, full_html):
+    main = full_html[full_html.index("<main>"):]
     first = format_finding(Run.open(full_run).findings("fairness")[0], "en")
-    assert section.index(first.split(" (")[0]) < section.index("<table")
-    assert section.index("<table") < section.index("<img")
+    findings = main.index(first.split(" (")[0])
+    tables = [main.index(f'class="course-table {key}"')
+              for key in ("gender_shades", "zhang", "strubell")]
+    assert findings < main.index('id="questions"') < tables[0] < tables[1] < tables[2]
+
+
+def test_key_findings_are_the_most_severe_from_several_audits(full_run, full_html):
+    section = full_html[full_html.index('id="findings"'):full_html.index('id="questions"')]
+    severities = re.findall(r'<li class="(alert|warning|info)">', section)
+    assert 1 <= len(severities) <= 8
+    order = {"alert": 0, "warning": 1, "info": 2}
+    assert [order[s] for s in severities] == sorted(order[s] for s in severities)
+    audits = re.findall(r'<span class="audit">([^<]+)</span>', section)
+    assert max(audits.count(a) for a in set(audits)) <= 2 and len(set(audits)) >= 3
 
 
 def test_a_subgroup_named_script_is_shown_as_text(full_html):
@@ -76,35 +103,57 @@ def test_a_subgroup_named_script_is_shown_as_text(full_html):
     assert "<script" not in full_html.lower()
 
 
-def test_small_groups_are_flagged_and_nan_is_undefined(full_html):
-    flagged = re.findall(r'<tr class="flagged">(.*?)</tr>', full_html, re.S)
+def test_small_groups_are_flagged_and_nothing_reads_undefined(full_html):
+    fairness = full_html[full_html.index('id="audit-fairness"'):
+                         full_html.index('id="audit-memorization"')]
+    flagged = re.findall(r'<tr class="flagged">(.*?)</tr>', fairness, re.S)
     assert flagged and all("&lt;script&gt;" in row for row in flagged)
-    assert "small group" in full_html
-    assert "undefined" in text_of(full_html)             # the energy audit has no GPU figure
+    # the Gender Shades column of the 15-row group is marked, its cells never best or worst
+    assert re.search(r'<th scope="col" class="small">⚑ &lt;script&gt;', full_html)
+    assert not re.search(r'<td class="num (best|worst) small', full_html)
+    text = text_of(full_html)
+    assert "undefined" not in text and '{"' not in text
 
 
-def test_the_file_is_self_contained_and_readable_on_a_phone(full_run, full_html):
+def test_the_file_is_self_contained_with_every_table_attached(full_run, full_html):
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in full_html
     assert "<link" not in full_html and "@import" not in full_html
     sources = re.findall(r'(?:src|href)="([^"#][^"]*)"', full_html)
-    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert sources and all(s.startswith(("data:image/png;base64,", "data:text/csv;base64,"))
+                           for s in sources)
     run = Run.open(full_run)
-    figures = sum(len(run.figures(audit)) for audit in run.audits)
-    assert len(re.findall(r"<img ", full_html)) == figures    # every figure, embedded
+    stored = sum(len(run.figures(audit)) for audit in run.audits)
+    assert len(re.findall(r"<img ", full_html)) >= stored   # every figure, embedded
+    links = {name: data for data, name in re.findall(
+        r'<a href="data:text/csv;base64,([^"]+)" download="([^"]+)">', full_html)}
+    for audit in run.audits:
+        for name, df in run.tables(audit).items():
+            attached = pd.read_csv(io.BytesIO(base64.b64decode(links[f"{audit}-{name}.csv"])))
+            assert len(attached) == len(df) and list(attached.columns) == list(df.columns)
     assert "overflow-x: auto" in full_html               # wide tables scroll sideways
 
 
 def test_model_card_sections_and_unknown_fields(full_html):
     text = text_of(full_html)
-    for heading in ("Model details", "Intended use", "Factors", "Metrics",
-                    "Training and evaluation data", "Quantitative analyses",
-                    "Ethical considerations", "Caveats and recommendations",
-                    "Questions for discussion", "Reading list"):
-        assert f">{heading}</h2>" in full_html or f">{heading}</h4>" in full_html, heading
+    html = unescape(full_html)
+    for heading in ("Key findings", "Questions for discussion", "The course's tables and figures",
+                    "Model card", "Quantitative analyses", "Appendix: protocols and full tables"):
+        assert f">{heading}</h2>" in html, heading
+    for heading in ("Model details", "Intended use", "Factors", "Training and evaluation data",
+                    "Ethical considerations", "Caveats and recommendations", "Reading list"):
+        assert f">{heading}</h3>" in html, heading
     assert "Teaching fairness auditing in a course." in text
     assert "Owners to be completed" in text              # never invented
     assert "rendering" in text                           # shades-mnist's attribute definitions
     assert "Buolamwini" in text and "Strubell" in text
+    assert "Positive class: yes." in text                 # the binary table says which
+
+
+def test_protocols_are_key_value_lists(full_run, full_html):
+    appendix = text_of(full_html[full_html.index('id="appendix"'):])
+    protocol = Run.open(full_run).audits["memorization"]["protocol"]
+    assert f"Train config epochs: {protocol['train_config']['epochs']};" in appendix
+    assert "{'" not in appendix and '{"' not in appendix
 
 
 def test_questions_are_derived_from_the_numbers(full_run, full_html):
@@ -124,10 +173,12 @@ def test_french_report_translates_headings_and_formats_numbers(full_run, french_
     _, worst = _worst(full_run)
     assert '<html lang="fr">' in french_html
     assert ">Questions pour la discussion</h2>" in french_html
+    assert ">Taux d'erreur par groupe (présentation de Gender Shades)</caption>" in \
+        unescape(french_html)
     assert "Exactitude en test 85\xa0%" in text
     assert _cell(worst, "error_rate", "fr") in text
-    assert "non défini" in text
     assert "à compléter" in text
+    assert "(non mesurée)" in text                       # the energy question, translated
     assert "Questions for discussion" not in text
 
 
@@ -141,17 +192,26 @@ def test_blackbox_run_lists_the_model_audits_as_skipped(blackbox_run, tmp_path):
     assert _cell(worst, "error_rate") in text
 
 
+def test_skip_reasons_are_translated(blackbox_run, tmp_path):
+    [path] = render_report(blackbox_run, out_dir=tmp_path, lang="fr")
+    not_run = text_of(path.read_text(encoding="utf-8").split('id="not-run"')[1])
+    assert ("le test des étiquettes aléatoires nécessite le modèle lui-même, qu'un fichier de "
+            "prédictions ne contient pas") in not_run
+    assert "needs the model" not in not_run
+
+
 def test_run_with_missing_audits_renders_and_says_which(missing_audits_run, tmp_path):
     [path] = render_report(missing_audits_run, out_dir=tmp_path)
     html = path.read_text(encoding="utf-8")
-    not_run = text_of(html[html.index('id="not-run"'):html.index('id="ethics"')])
+    not_run = text_of(html[html.index('id="not-run"'):html.index('id="appendix"')])
     assert "Saliency maps and their sanity checks captum is not installed" in not_run
     assert "Fairness across subgroups not requested in this run" in not_run
     assert "Energy and emissions" not in not_run         # it ran
-    assert 'id="audit-energy"' in html
+    assert 'id="audit-energy"' in html and 'class="course-table strubell"' in html
+    assert "gender_shades" not in html                   # no fairness audit, no table
 
 
-def test_comparison_shows_both_runs_and_the_differences(full_run, balanced_run, tmp_path):
+def test_comparison_shows_both_runs_tables_and_the_differences(full_run, balanced_run, tmp_path):
     [path] = render_report(full_run, out_dir=tmp_path, compare=balanced_run)
     assert path.name.startswith("compare-") and path.name.endswith("-balanced.html")
     html = path.read_text(encoding="utf-8")
@@ -163,13 +223,18 @@ def test_comparison_shows_both_runs_and_the_differences(full_run, balanced_run, 
                r.endswith(f"−{change} pp") for r in rows)
     assert any(r.startswith("Membership inference Mia auc") and r.endswith("— —")
                for r in rows)                            # only the first run has it
+    # the same table for both runs, each cut in two parts (12 columns)
+    assert html.count('class="course-table gender_shades"') == 4
+    assert "Run B has no such table." in html            # B has no memorization audit
 
 
-def test_options_are_validated(full_run, tmp_path):
+def test_options_are_validated(full_run, balanced_run, tmp_path):
     with pytest.raises(UserInputError, match="docx"):
         render_report(full_run, out_dir=tmp_path, formats="html,docx")
     with pytest.raises(UserInputError, match="'de'"):
         render_report(full_run, out_dir=tmp_path, lang="de")
+    with pytest.raises(UserInputError, match="handout is written for one run"):
+        render_report(full_run, out_dir=tmp_path, formats="handout", compare=balanced_run)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -182,7 +247,7 @@ def test_incomplete_or_missing_run_is_a_user_error(incomplete_run, tmp_path):
 
 
 def test_a_failure_leaves_no_report_file(full_run, tmp_path, monkeypatch):
-    def broken(html):
+    def broken(html, attachments=()):
         raise RuntimeError("WeasyPrint crashed")
 
     monkeypatch.setattr(nnaudit.reports.render_pdf, "html_to_pdf", broken)

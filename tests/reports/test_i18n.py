@@ -10,7 +10,8 @@ import pytest
 
 from nnaudit.errors import UserInputError
 from nnaudit.results import Finding
-from nnaudit.reports.i18n import format_finding, format_number, has_translation, translator
+from nnaudit.reports.formatting import format_finding, format_number
+from nnaudit.reports.i18n import has_translation, translate_reason, translator
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -30,10 +31,12 @@ def test_numbers_follow_the_locale():
     assert format_number(0.0, "en") == "0"
 
 
-def test_undefined_values_are_named_in_each_language():
-    assert format_number(float("nan"), "en") == "undefined"
-    assert format_number(None, "fr") == "non défini"
+def test_undefined_values_are_a_dash_and_booleans_words():
+    # a word such as "undefined" reads like a result in a table; a dash does not
+    assert format_number(float("nan"), "en") == "—"
+    assert format_number(None, "fr") == "—"
     assert format_number(True, "fr") == "oui"
+    assert format_number(0.041, "fr", "points") == "4,1"      # a table headed "(%)"
 
 
 def test_finding_is_translated_and_formatted():
@@ -123,7 +126,7 @@ def test_the_extractor_finds_report_strings():
     messages = report_messages()
     assert "Questions for discussion" in messages       # a template string
     assert "Fairness across subgroups" in messages      # an N_() constant
-    assert "undefined" in messages                      # translator(lang)("...") style
+    assert "yes" in messages                            # translator(lang)("...") style
     assert len(messages) > 60
 
 

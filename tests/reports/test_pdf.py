@@ -1,23 +1,39 @@
-"""PDF reports (WeasyPrint): text of key numbers, title page, table of contents, page numbers,
-tables that stay inside the page. One PDF per scenario (WeasyPrint is slow on 2 cores)."""
+"""PDF reports (WeasyPrint): a main body a class reads in ten minutes (at most 12 A4 pages, in
+English and in French), the course's tables in the text, nothing printed as JSON or "undefined",
+French headings, every table attached, the two-page handout, the comparison. One PDF per
+scenario (WeasyPrint is slow on 2 cores)."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
+from html import unescape
 
 import pytest
 
 from nnaudit.store import Run
 from nnaudit.reports import render_report
-from nnaudit.reports.i18n import format_finding, format_number
-from nnaudit.reports.model_card import build_model_card
-from nnaudit.reports.render_html import model_card_html
+from nnaudit.reports.formatting import format_finding, format_number
+from nnaudit.reports.render_html import handout_html, report_html
 from nnaudit.reports.render_pdf import layout
+from nnaudit.reports.view import build_report_view
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                 reason="pdftotext (poppler-utils) is not installed")
+
+MAX_PAGES = 12
+# The headings of every section and table of the report, in French.
+FRENCH_HEADINGS = (
+    "Fiche de modèle", "Sommaire", "Constats principaux", "Questions pour la discussion",
+    "Les tableaux et figures du cours", "Taux d'erreur par groupe (présentation de Gender Shades)",
+    "Apprendre des étiquettes aléatoires (présentation de Zhang et al.)",
+    "Énergie et CO2e face aux modèles publiés (présentation de Strubell et al.)",
+    "Exactitude sous attaque, par groupe (%)", "Détails du modèle", "Usage prévu", "Facteurs",
+    "Données d'entraînement et d'évaluation", "Considérations éthiques",
+    "Mises en garde et recommandations", "Analyses quantitatives",
+    "Annexe : protocoles et tableaux complets", "Protocoles des audits", "Tableaux complets",
+    "Lectures")
 
 
 def pdf_pages(path) -> list[str]:
@@ -30,51 +46,115 @@ def flat(text: str) -> str:
     return re.sub(r"[ \t\r\n]+", " ", text)
 
 
+def pdf_attachments(path) -> list[str]:
+    listing = subprocess.run(["pdfdetach", "-list", str(path)], check=True, capture_output=True,
+                             text=True).stdout
+    return re.findall(r"^\d+: (.+)$", listing, re.M)
+
+
 @pytest.fixture(scope="module")
 def full_pdf(full_run, tmp_path_factory):
     [path] = render_report(full_run, out_dir=tmp_path_factory.mktemp("pdf"), formats="pdf")
     assert path.name == "report.pdf" and path.read_bytes().startswith(b"%PDF")
-    return pdf_pages(path)
+    return path
 
 
-def _worst_cell(run, lang):
-    """The worst group's error rate cell of by_group, as the report prints it."""
-    run = Run.open(run)
-    by_group = run.table("fairness", "by_group")
-    row = by_group[by_group["subgroup"] == run.audits["fairness"]["summary"]["worst_group"]].iloc[0]
-    return "{} [{}, {}]".format(*(format_number(row[c], lang) for c in
-                                  ("error_rate", "error_rate_low", "error_rate_high")))
+@pytest.fixture(scope="module")
+def french_pdf(full_run, tmp_path_factory):
+    [path] = render_report(full_run, out_dir=tmp_path_factory.mktemp("pdf-fr"), formats="pdf",
+                           lang="fr")
+    return path
 
 
-def test_title_page_contents_and_page_numbers(full_pdf):
-    n = len(full_pdf)
-    assert n >= 6
-    assert "Model card" in full_pdf[0] and "lenet5 · shades-mnist" in full_pdf[0]
-    assert f"1 / {n}" not in full_pdf[0]                 # no footer on the title page
-    contents = full_pdf[1]
-    assert "Contents" in contents
+def check_main_body(path, lang: str) -> str:
+    """The checks of the issue on one report PDF; returns its flattened text."""
+    pages = pdf_pages(path)
+    assert len(pages) <= MAX_PAGES, f"{len(pages)} pages"
+    text = flat(" ".join(pages))
+    assert "undefined" not in text and "non défini" not in text
+    assert '{"' not in text and "{'" not in text
+    rows = ("PPV (%)", "Error rate (%)", "TPR (%)", "FPR (%)") if lang == "en" else \
+        ("VPP (%)", "Taux d'erreur (%)", "TVP (%)", "TFP (%)")
+    assert all(row in text for row in rows), rows
+    return text
+
+
+def gender_shades_columns(run) -> list[str]:
+    by_group = Run.open(run).table("fairness", "by_group")
+    return [str(g) for g in by_group["subgroup"]]
+
+
+def test_the_report_is_at_most_twelve_pages_with_the_course_tables(full_run, full_pdf):
+    text = check_main_body(full_pdf, "en")
+    columns = gender_shades_columns(full_run)
+    assert "All" in text and all(flat(c) in text for c in columns[:5])
+    for title in ("Error rates by group (Gender Shades layout)",
+                  "Fitting random labels (Zhang et al. layout)",
+                  "Energy and CO2e against published models (Strubell et al. layout)"):
+        assert title in text
+    assert "656,347" in text and "626,155" in text       # Strubell et al. Table 3, NAS
+
+
+def test_the_french_report_has_french_headings_for_every_section_and_table(french_pdf):
+    text = check_main_body(french_pdf, "fr")
+    missing = [h for h in FRENCH_HEADINGS if h not in text]
+    assert not missing, missing
+    for english in ("Key findings", "Questions for discussion", "Model details",
+                    "Error rates by group", "Appendix"):
+        assert english not in text
+
+
+def test_title_contents_and_page_numbers(full_pdf):
+    pages = pdf_pages(full_pdf)
+    n = len(pages)
+    assert "Model card" in pages[0] and "lenet5 · shades-mnist" in pages[0]
+    assert not re.search(rf"\b1 ?/ ?{n}\b", pages[0])     # no footer on the first page
     # each entry of the table of contents ends with the page where its heading really is
-    for heading in ("Model details", "Quantitative analyses", "Questions for discussion"):
-        page = int(re.search(rf"{heading}[ .]*?(\d+)\s*$", contents, re.M).group(1))
-        assert heading in full_pdf[page - 1], heading
-    for i, page in enumerate(full_pdf[1:], start=2):
-        assert f"{i} / {n}" in page
+    for heading in ("Key findings", "Model card", "Quantitative analyses"):
+        page = int(re.search(rf"{heading}[ .]*?(\d+)\s*$", pages[0], re.M).group(1))
+        assert heading in pages[page - 1], heading
+    for i, page in enumerate(pages[1:], start=2):
+        assert re.search(rf"\b{i} ?/ ?{n}\b", page)
 
 
 def test_key_numbers_and_escaped_group_name(full_run, full_pdf):
-    text = flat(" ".join(full_pdf))
+    text = flat(" ".join(pdf_pages(full_pdf)))
+    run = Run.open(full_run)
     assert "85%" in text
-    assert _worst_cell(full_run, "en") in text
+    by_group = run.table("fairness", "by_group")
+    worst = by_group[by_group["subgroup"] == run.audits["fairness"]["summary"]["worst_group"]]
+    low, high = (format_number(worst[c].iloc[0], "en", "points")
+                 for c in ("error_rate_low", "error_rate_high"))
+    assert f"[{low}, {high}]" in text                    # the interval under the value
     assert "<script>alert(1)</script>" in text           # shown as text, never run
-    finding = format_finding(Run.open(full_run).findings("saliency")[0], "en")
+    finding = format_finding(run.findings("saliency")[0], "en")
     assert flat(finding)[:40] in text
 
 
-def test_long_tables_repeat_their_header_on_each_page(full_pdf):
-    # the per-step gradient norms table spans pages: its header row is printed on each
-    pages = [p for p in full_pdf if re.search(r"^\s*\d+\s+features\.0\.weight", p, re.M)]
-    assert len(pages) >= 2
-    assert all(re.search(r"step\s+layer\s+depth\s+norm", p) for p in pages)
+def test_every_table_is_attached_to_the_pdf(full_run, full_pdf):
+    run = Run.open(full_run)
+    expected = {f"{audit}-{name}.csv" for audit in run.audits if run.audit_ran(audit)
+                for name in run.tables(audit)}
+    assert set(pdf_attachments(full_pdf)) == expected
+
+
+def test_the_handout_is_two_pages_with_the_tables_findings_and_five_questions(full_run,
+                                                                              tmp_path):
+    run = Run.open(full_run)
+    for lang, title in (("en", "Handout"), ("fr", "Fiche de cours")):
+        [path] = render_report(full_run, out_dir=tmp_path / lang, formats="handout", lang=lang)
+        assert path.name == "handout.pdf"
+        pages = pdf_pages(path)
+        assert len(pages) <= 2
+        text = flat(" ".join(pages))
+        assert title in text
+        view = build_report_view(run, lang)
+        for table in view.course_tables:
+            assert table.title in text
+        assert flat(view.key_findings[0].text)[:40] in text
+        questions = handout_html(view).split('<ol class="questions">')[1].split("</ol>")[0]
+        assert questions.count("<li>") == 5
+        assert flat(unescape(re.sub("<[^>]+>", " ", questions)))[:60] in text
 
 
 def test_blackbox_pdf(blackbox_run, tmp_path):
@@ -82,13 +162,14 @@ def test_blackbox_pdf(blackbox_run, tmp_path):
     assert path.name == "report.pdf"
     text = flat(" ".join(pdf_pages(path)))
     assert "Fiche de modèle" in text and "Sommaire" in text
-    assert _worst_cell(blackbox_run, "fr") in text
+    assert "Taux d'erreur par groupe" in text
 
 
 def test_comparison_pdf(full_run, balanced_run, tmp_path):
     [path] = render_report(full_run, out_dir=tmp_path, formats="pdf", compare=balanced_run)
     text = flat(" ".join(pdf_pages(path)))
     assert "Comparison of two runs" in text
+    assert text.count("Error rates by group (Gender Shades layout)") >= 2   # A and B
     first, second = (Run.open(r).audits["fairness"]["summary"]["worst_group_error"]
                      for r in (full_run, balanced_run))
     assert format_number(first, "en", "percent") in text
@@ -105,7 +186,7 @@ def _boxes(box):
 @pytest.mark.slow
 def test_nothing_overflows_the_page_width(full_run):
     """Lay the full report out again and check every box ends inside the right margin."""
-    document = layout(model_card_html(build_model_card(Run.open(full_run), "en"), for_pdf=True))
+    document = layout(report_html(build_report_view(Run.open(full_run), "en"), for_pdf=True))
     for number, page in enumerate(document.pages, start=1):
         page_box = page._page_box
         right_margin_edge = page.width - page_box.margin_right
@@ -116,18 +197,22 @@ def test_nothing_overflows_the_page_width(full_run):
 
 
 @pytest.mark.slow
-def test_a_real_pipeline_run_renders_in_both_formats(tiny_run, tmp_path):
-    """The lead's `tiny_run` (tests/conftest.py): every audit written by the real pipeline."""
+def test_a_real_pipeline_run_is_at_most_twelve_pages_in_both_languages(tiny_run, tmp_path):
+    """The lead's `tiny_run` (tests/conftest.py): every default audit written by the real
+    pipeline, so the page count holds for what `nnaudit run` writes, not only for test runs."""
     run = Run.open(tiny_run)
-    html_path, pdf_path = render_report(tiny_run, out_dir=tmp_path, formats=("html", "pdf"),
-                                        lang="fr")
-    html = html_path.read_text(encoding="utf-8")
-    text = flat(" ".join(pdf_pages(pdf_path)))
-    accuracy = run.manifest["metrics"]["test_accuracy"]
-    assert format_number(accuracy, "fr", "percent") in html
-    for name in run.audits:
-        if run.audit_ran(name):
-            assert f'id="audit-{name}"' in html
-            for finding in run.findings(name)[:2]:
-                # the PDF wraps lines: compare the first words of each finding
-                assert flat(format_finding(finding, "fr"))[:40] in text
+    for lang in ("en", "fr"):
+        html_path, pdf_path = render_report(tiny_run, out_dir=tmp_path / lang,
+                                            formats=("html", "pdf"), lang=lang)
+        text = check_main_body(pdf_path, lang)
+        html = unescape(html_path.read_text(encoding="utf-8"))
+        accuracy = run.manifest["metrics"]["test_accuracy"]
+        assert format_number(accuracy, lang, "percent") in html
+        for name in run.audits:
+            if run.audit_ran(name):
+                assert f'id="audit-{name}"' in html
+                for finding in run.findings(name)[:2]:
+                    # the PDF wraps lines: compare the first words of each finding
+                    assert flat(format_finding(finding, lang))[:40] in text
+        if lang == "fr":
+            assert all(h in text for h in FRENCH_HEADINGS[:5])
