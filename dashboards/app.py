@@ -4,8 +4,11 @@
     nnaudit dashboard RUNS_DIR --port 8501
 
 The folder is fixed when the server starts (``--runs``, else ``$NNAUDIT_RUNS``, else ``runs``);
-the browser only chooses runs by name among those in it. ``?page=fairness&run=NAME`` in the URL
-opens a page on given runs (links and screenshots).
+the browser only chooses runs by name among those in it. Each page has its own URL
+(``/fairness``, ``/robustness``...) through ``st.navigation``, and the selected runs and the
+language travel in the query string, so ``/fairness?run=NAME&lang=fr`` is a link to the fairness
+page of a run that reloads to the same view. ``?page=fairness`` on the root URL opens that page
+too (the links of earlier versions).
 """
 
 from __future__ import annotations
@@ -18,19 +21,22 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from nnaudit.messages import N_
 from nnaudit.store import Run
 from nnaudit.dashboards import (data, page_compare, page_energy, page_fairness, page_generalization,
-                        page_interpretability, page_runs)
+                                page_interpretability, page_robustness, page_runs)
 from nnaudit.dashboards.text import LANGUAGE_NAMES, LANGUAGES, literal, translator
 from nnaudit.dashboards.widgets import PageContext
 
+# url path -> (title, renderer); the first is the home page.
 PAGES = {
-    "runs": ("Runs", page_runs.render),
-    "fairness": ("Fairness", page_fairness.render),
-    "generalization": ("Generalization", page_generalization.render),
-    "interpretability": ("Interpretability", page_interpretability.render),
-    "energy": ("Energy", page_energy.render),
-    "compare": ("Compare", page_compare.render),
+    "runs": (N_("Runs"), page_runs.render),
+    "fairness": (N_("Fairness"), page_fairness.render),
+    "generalization": (N_("Generalization"), page_generalization.render),
+    "interpretability": (N_("Interpretability"), page_interpretability.render),
+    "robustness": (N_("Robustness"), page_robustness.render),
+    "energy": (N_("Energy"), page_energy.render),
+    "compare": (N_("Compare"), page_compare.render),
 }
 
 
@@ -47,16 +53,33 @@ def _from_url(key: str, options: list[str], many: bool = False):
     return values[:2] if many else (values[0] if values else None)
 
 
-def sidebar(root: Path) -> tuple[str, str, list[Run], dict[str, float], pd.DataFrame]:
-    """Language, page, the opened runs, and this rerun's one scan of the folder (run name ->
-    manifest mtime) with the Runs table built from it."""
-    lang = st.sidebar.selectbox("Language / Langue", LANGUAGES, format_func=LANGUAGE_NAMES.get,
+def choose_language() -> str:
+    return st.sidebar.selectbox("Language / Langue", LANGUAGES, format_func=LANGUAGE_NAMES.get,
                                 index=LANGUAGES.index(_from_url("lang", list(LANGUAGES)) or "en"),
                                 key="lang")
+
+
+def navigation(lang: str, context: dict[str, PageContext]):
+    """One page per entry of `PAGES`, each at its own URL; ``context["page"]`` is filled in
+    before the page runs. A legacy ``?page=NAME`` switches to that page's URL, keeping the
+    rest of the query string (the runs, the language)."""
     t = translator(lang)
-    pages = list(PAGES)
-    page = st.sidebar.radio(t("Page"), pages, format_func=lambda p: t(PAGES[p][0]),
-                            index=pages.index(_from_url("page", pages) or "runs"), key="page")
+    pages = {key: st.Page(lambda render=render: render(context["page"]), title=t(title),
+                          url_path=key, default=key == "runs")
+             for key, (title, render) in PAGES.items()}
+    current = st.navigation(list(pages.values()))
+    wanted = st.query_params.get("page")
+    if wanted is not None:
+        rest = {k: st.query_params.get_all(k) for k in st.query_params if k != "page"}
+        if wanted in pages and pages[wanted].title != current.title:
+            st.switch_page(pages[wanted], query_params=rest)
+        del st.query_params["page"]
+    return current
+
+
+def choose_runs(root: Path, t) -> tuple[list[Run], dict[str, float], pd.DataFrame]:
+    """The opened runs, and this rerun's one scan of the folder (run name -> manifest mtime)
+    with the Runs table built from it. The choice goes back into the query string."""
     dirs = data.run_dirs(root)  # the folder is scanned once per rerun
     table = data.runs_table(root, dirs)
     openable = table[table["status"].isin(["complete", "failed"])]["run"].tolist()
@@ -66,9 +89,8 @@ def sidebar(root: Path) -> tuple[str, str, list[Run], dict[str, float], pd.DataF
                                    max_selections=2, key="selected_runs")
     st.sidebar.caption(t("Folder: {folder} · {count} runs").format(folder=literal(root.name),
                                                                     count=len(table)))
-    st.query_params.update({"page": page, "lang": lang})
     st.query_params["run"] = names
-    return lang, page, [data.open_run(root, n, dirs) for n in names], dirs, table
+    return [data.open_run(root, n, dirs) for n in names], dirs, table
 
 
 def main() -> None:
@@ -77,9 +99,15 @@ def main() -> None:
     if not root.is_dir():
         st.error(f"{literal(root)} is not a folder of runs. Start the dashboard with --runs RUNS_DIR.")
         return
-    lang, page, selected, dirs, table = sidebar(root)
-    PAGES[page][1](PageContext(root=root, lang=lang, t=translator(lang), selected=selected,
-                               mtimes=dirs, runs=table))
+    lang = choose_language()
+    context: dict[str, PageContext] = {}
+    page = navigation(lang, context)
+    st.query_params["lang"] = lang
+    t = translator(lang)
+    selected, dirs, table = choose_runs(root, t)
+    context["page"] = PageContext(root=root, lang=lang, t=t, selected=selected, mtimes=dirs,
+                                  runs=table)
+    page.run()
 
 
 main()

@@ -1,4 +1,7 @@
-"""Compare: two runs side by side, every headline number of both and its difference (B - A)."""
+"""Compare: two runs side by side - how they are related (a run and its mitigated run), the
+course's tables of both, every headline number of both and its difference (B - A), then any
+audit of either run, whatever its name (``mitigation`` included), with its findings and tables.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,10 @@ import streamlit as st
 
 from nnaudit.store import Run
 from nnaudit.dashboards.text import literal
-from nnaudit.dashboards.widgets import PageContext, run_header, show_table
+from nnaudit.dashboards.widgets import (PageContext, audit_section, run_header,
+                                        show_course_table, show_table)
+from nnaudit.reports.comparison import relation
+from nnaudit.reports.view import audits_that_ran, course_tables, robustness_table
 
 
 # The numbers shown large: manifest key -> (label, number kind); the table has all of them.
@@ -62,6 +68,9 @@ def render(ctx: PageContext) -> None:
                 (run.manifest.get("dataset") or {}).get("name"),
                 (run.manifest.get("model") or {}).get("name"), run.manifest.get("created_at"))
                 if x))
+    related = relation(a, b, ctx.fmt, quote=literal)
+    if related:
+        st.info(related)
     table = comparison_table(a, b)
     if table.empty:
         st.info(t("These runs have no headline numbers to compare."))
@@ -76,3 +85,37 @@ def render(ctx: PageContext) -> None:
                    delta_color="off")
     show_table(ctx, table.rename(columns={"metric": t("metric"), "difference": t("difference")}),
                "comparison", b)
+    _course_tables_side_by_side(ctx, a, b)
+    _audit_side_by_side(ctx, a, b)
+
+
+def _course_tables_side_by_side(ctx: PageContext, a: Run, b: Run) -> None:
+    """The course's tables of both runs, in the report's layout, A on the left."""
+    tables = [{table.key: table for table in course_tables(run, ctx.fmt)} for run in (a, b)]
+    for run, found in zip((a, b), tables):
+        attack = robustness_table(run, ctx.fmt)
+        if attack is not None:
+            found[attack.key] = attack
+    for key in dict.fromkeys([*tables[0], *tables[1]]):
+        for col, found in zip(st.columns(2), tables):
+            with col:
+                if key in found:
+                    show_course_table(found[key], ctx)
+                else:
+                    st.caption(ctx.t("This audit did not run for this run."))
+
+
+def _audit_side_by_side(ctx: PageContext, a: Run, b: Run) -> None:
+    """One audit of either run, chosen, shown generically for both. An audit only B has comes
+    first (B's mitigation of A), then those only A has, then the shared ones."""
+    ran_a, ran_b = audits_that_ran(a), audits_that_ran(b)
+    names = ([n for n in ran_b if n not in ran_a] + [n for n in ran_a if n not in ran_b]
+             + [n for n in ran_a if n in ran_b])
+    if not names:
+        return
+    st.markdown("### " + ctx.t("Audits side by side"))
+    audit = st.selectbox(ctx.t("Audit"), names, format_func=ctx.fmt.audit_title,
+                         key="compare_audit")
+    for col, run in zip(st.columns(2), (a, b)):
+        with col:
+            audit_section(ctx, run, audit)

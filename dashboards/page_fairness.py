@@ -1,6 +1,7 @@
-"""Fairness: the subgroup table with intervals, per attribute or intersection and metric; the
-table recomputed live at another decision threshold from the stored score histograms; bar charts with
-error bars, the intersection heatmap, the flagged small groups and the findings.
+"""Fairness: the Gender Shades table as in the report, then the subgroup table with intervals, per
+attribute or intersection and metric; both recomputed live at another decision threshold from the
+stored score histograms; bar charts with error bars, the intersection heatmap, the flagged small
+groups and the findings.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import streamlit as st
 from nnaudit.dashboards import data
 from nnaudit.dashboards.text import literal
 from nnaudit.dashboards.widgets import (PageContext, audit_section, detail_page, first_column,
-                                show_findings, show_table)
+                                        show_course_table, show_findings, show_table)
+from nnaudit.reports.gender_shades import gender_shades_table
 from nnaudit.reports.tables import interval_columns
 
 ATTRIBUTE_COLUMNS = ("attribute", "attributes", "intersection", "feature", "sensitive")
@@ -34,20 +36,22 @@ def render(ctx: PageContext) -> None:
     protocol = info.get("protocol", {}) or {}
     min_group_size = int(protocol.get("min_group_size", 30) or 30)
     tables = data.audit_tables(str(run.path), ctx.mtime(run), "fairness")
-    table = tables.get(BY_GROUP)
+    table, overall = tables.get(BY_GROUP), tables.get("overall")
+    positive = protocol.get("positive")
     findings = data.findings(run, "fairness")
 
     live = _live_controls(ctx, run, protocol)
     if live is not None:
-        threshold, positive = live
+        threshold, chosen = live
         try:
-            result = data.fairness_at_threshold(str(run.path), ctx.mtime(run), positive,
+            result = data.fairness_at_threshold(str(run.path), ctx.mtime(run), chosen,
                                                 threshold, min_group_size)
         except Exception as exc:  # the audit rejects bad input with a message worth showing
             st.error(t("The table could not be recomputed: {error}").format(error=literal(exc)))
         else:
             table = result["tables"].get(BY_GROUP, table)
-            findings = result["findings"]
+            overall = result["tables"].get("overall", overall)
+            findings, positive = result["findings"], chosen
             st.caption(t("Recomputed from the stored score histograms at threshold {threshold} "
                          "(positive class: {positive}).").format(
                              threshold=ctx.number(threshold), positive=literal(positive)))
@@ -56,11 +60,16 @@ def render(ctx: PageContext) -> None:
                              "threshold; they are counted below it.").format(
                                  rows=ctx.number(result["unsure"])))
 
+    attributes = list(protocol.get("attributes") or [])
+    if table is not None and overall is not None:
+        show_course_table(gender_shades_table(
+            overall, table, attributes, ctx.fmt, positive=positive,
+            classes=len(protocol.get("classes") or []), min_group_size=min_group_size), ctx)
     show_findings(ctx, findings)
     if table is None or table.empty:
         st.info(t("This run has no subgroup table."))
     else:
-        _subgroup_view(ctx, run, table, min_group_size, list(protocol.get("attributes") or []))
+        _subgroup_view(ctx, run, table, min_group_size, attributes)
 
     st.markdown("### " + t("All fairness tables and figures"))
     audit_section(ctx, run, "fairness", with_findings=False)

@@ -14,7 +14,11 @@ import streamlit as st
 
 from nnaudit.store import Run
 from nnaudit.dashboards import data
-from nnaudit.dashboards.text import format_finding, format_number, literal
+from nnaudit.dashboards.text import format_finding, literal
+from nnaudit.reports.course_table import CourseTable
+from nnaudit.reports.formatting import Formatter
+from nnaudit.reports.i18n import translate_reason
+from nnaudit.reports.render_html import course_table_html
 
 SEVERITY_BOX = {"alert": st.error, "warning": st.warning, "info": st.info}
 
@@ -34,11 +38,14 @@ class PageContext:
         mtime = self.mtimes.get(run.name)
         return data.manifest_mtime(run.path) if mtime is None else mtime
 
+    @property
+    def fmt(self) -> Formatter:
+        """The reports' formatting rules in this page's language."""
+        return Formatter(self.lang)
+
     def number(self, value: Any, kind: str = "decimal") -> str:
-        """``kind``: decimal, percent (of a fraction) or integer."""
-        if kind == "integer" and value is not None:
-            return format_number(int(value), self.lang)
-        return format_number(value, self.lang, kind)
+        """``kind``: decimal, percent (of a fraction), points or integer."""
+        return self.fmt.number(value, kind)
 
 
 def detail_page(ctx: PageContext, title: str) -> Run | None:
@@ -100,6 +107,15 @@ def show_table(ctx: PageContext, df: pd.DataFrame, name: str, run: Run) -> None:
                        key=f"csv-{run.name}-{name}-{len(df)}")
 
 
+def show_course_table(table: CourseTable | None, ctx: PageContext) -> None:
+    """A table in the course's layout, drawn by the reports' own template: the same cells,
+    intervals on hover, highlights and small-group marks as in the HTML report. User strings
+    in it are escaped by the template (autoescape), never read as Markdown."""
+    if table is not None:
+        for part in table.parts():
+            st.html(course_table_html(part, ctx.lang))
+
+
 def show_summary(ctx: PageContext, summary: dict[str, Any]) -> None:
     """The audit's headline numbers as metrics (only scalars)."""
     items = [(k, v) for k, v in summary.items()
@@ -153,7 +169,7 @@ def audit_section(ctx: PageContext, run: Run, audit: str, *, with_findings: bool
     if not isinstance(info, dict) or info.get("status") != "complete":
         reason = info.get("reason") if isinstance(info, dict) else None
         st.info(ctx.t("This audit did not run for this run.")
-                + (f" ({literal(reason)})" if reason else ""))
+                + (f" ({literal(translate_reason(reason, ctx.lang))})" if reason else ""))
         return False
     if with_findings:
         show_findings(ctx, data.findings(run, audit))

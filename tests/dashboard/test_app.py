@@ -1,16 +1,22 @@
-"""Every page driven through Streamlit's AppTest over a folder with broken runs in it."""
+"""Every page driven through Streamlit's AppTest over a folder with broken runs in it.
+
+A page is opened as a shared link opens it: ``?page=NAME`` with the runs and the language in the
+query string (the app switches to that page's URL through ``st.navigation``)."""
 
 from __future__ import annotations
+
+import re
+from html import unescape
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from nnaudit.store import Run
-from nnaudit.reports.i18n import format_number
+from nnaudit.reports.formatting import format_number
 
-from dashboard_run_folder import (ACCURACY, APP, CORRUPT, FAILED, INCOMPLETE, RUN_A, RUN_B,
-                                  TRAINING_KWH)
+from dashboard_run_folder import (ACCURACY, APP, CORRUPT, FAILED, INCOMPLETE, MITIGATED, RUN_A,
+                                  RUN_B, TRAINING_KWH)
 
 
 @pytest.fixture
@@ -39,10 +45,22 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
+def gender_shades(at: AppTest) -> str:
+    """The HTML of the course tables on the page (drawn by the reports' template), entities
+    decoded."""
+    return unescape("\n".join(element.proto.body for element in at.get("html")))
+
+
+def cell(html: str, row: str, column_index: int) -> str:
+    """The text of one cell of a course table: the row labelled ``row``, its n-th value."""
+    cells = re.search(rf"<th scope=\"row\">{re.escape(row)}</th>(.*?)</tr>", html, re.S).group(1)
+    return re.findall(r"<td[^>]*>([^<]*)", cells)[column_index]
+
+
 def test_runs_page_lists_every_run_and_flags_the_broken_ones(app, runs_dir):
     at = app()
     table = at.dataframe[0].value.set_index("Run")
-    assert set(table.index) == {RUN_A, RUN_B, FAILED, INCOMPLETE, CORRUPT}
+    assert set(table.index) == {RUN_A, RUN_B, MITIGATED, FAILED, INCOMPLETE, CORRUPT}
     assert table.loc[RUN_A, "Accuracy"] == ACCURACY[RUN_A]
     assert table.loc[RUN_B, "Accuracy"] == ACCURACY[RUN_B]
     summary = Run(runs_dir / RUN_A).manifest["audits"]["fairness"]["summary"]
@@ -60,7 +78,7 @@ def test_runs_page_filters_and_sorts(app):
     at.selectbox(key="sort_by").set_value("test_accuracy")
     at.toggle(key="sort_descending").set_value(False)
     table = rerun(at).dataframe[0].value
-    assert table["Run"].tolist() == [RUN_A, RUN_B]
+    assert table["Run"].tolist() == [RUN_A, MITIGATED, RUN_B]     # 81.2 %, 84 %, 84.5 %
     at.text_input(key="filter_text").set_value("balanced")
     assert rerun(at).dataframe[0].value["Run"].tolist() == [RUN_B]
 
@@ -133,6 +151,62 @@ def test_fairness_threshold_recomputes_the_table_from_predictions(app, runs_dir)
     assert (moved >= shown).all() and (moved > shown).any()
 
 
+def test_fairness_page_shows_the_gender_shades_table_and_the_slider_recomputes_it(app,
+                                                                                  runs_dir):
+    at = app("fairness", runs=(RUN_A,))
+    html = gender_shades(at)
+    assert "Error rates by group (Gender Shades layout)" in html
+    assert all(label in html for label in ("PPV (%)", "Error rate (%)", "TPR (%)", "FPR (%)"))
+    by_group = Run(runs_dir / RUN_A).table("fairness", "by_group").set_index("subgroup")
+    # columns: All, female, male, ...
+    assert cell(html, "TPR (%)", 1) == format_number(by_group.loc["female", "tpr"], "en", "points")
+
+    at.toggle(key="fairness_live").set_value(True)
+    at = rerun(at)
+    at.selectbox(key="fairness_positive").set_value("yes")
+    at.slider(key="fairness_threshold").set_value(0.7)
+    html = gender_shades(rerun(at))
+    preds = Run(runs_dir / RUN_A).predictions()
+    women = preds[(preds["sex"] == "female") & (preds["label"] == "yes")]
+    assert cell(html, "TPR (%)", 1) == format_number((women["score_yes"] >= 0.7).mean(), "en",
+                                                     "points")
+
+
+def test_robustness_page_tables_severity_slider_and_adversarial_figure(app, runs_dir):
+    at = app("robustness", runs=(RUN_A,))
+    run = Run(runs_dir / RUN_A)
+    adversarial = run.table("robustness", "adversarial")
+    dark = adversarial[(adversarial["attack"] == "pgd") & (adversarial["radius"] == 0.1)
+                       & (adversarial["subgroup"] == "dark")]["accuracy"].iloc[0]
+    html = gender_shades(at)
+    assert cell(html, "pgd (Linf), radius 0.1", 1) == format_number(dark, "en", "points")
+    assert "Accuracy under corruption at severity 3, by group (%)" in html
+    captions = [image.caption for element in at.get("image") for image in element.proto.imgs]
+    assert "adversarial" in captions
+    at.select_slider(key="robustness_severity").set_value(1)
+    html = gender_shades(rerun(at))
+    corruptions = run.table("robustness", "corruptions")
+    contrast = corruptions[(corruptions["corruption"] == "contrast") & (corruptions["severity"] == 1)
+                           & (corruptions["subgroup"] == "dark")]["accuracy"].iloc[0]
+    assert "Accuracy under corruption at severity 1, by group (%)" in html
+    assert cell(html, "contrast", 1) == format_number(contrast, "en", "points")
+
+
+def test_compare_a_run_with_its_mitigated_run(app, runs_dir):
+    at = app("compare", runs=(RUN_A, MITIGATED))
+    assert any(i.value == "B is run A after mitigation (` threshold_optimizer `)." for i in at.info)
+    # both runs' table, each in two parts (12 columns)
+    assert gender_shades(at).count("Error rates by group (Gender Shades layout)") == 4
+    # the mitigation audit, which no page knows, is shown first, generically, for B
+    assert at.selectbox(key="compare_audit").value == "mitigation"
+    mitigation = Run(runs_dir / MITIGATED).table("mitigation", "by_group")
+    shown = [df.value for df in at.dataframe if "subgroup" in df.value]
+    assert any(len(df) == len(mitigation) and
+               df["error_rate"].tolist() == pytest.approx(mitigation["error_rate"].tolist())
+               for df in shown)
+    assert any("did not run" in i.value for i in at.info)   # run A has no mitigation audit
+
+
 def test_french_switches_numbers_and_findings(app, runs_dir):
     at = app(runs=(RUN_A,))
     at.sidebar.selectbox(key="lang").set_value("fr")
@@ -141,12 +215,13 @@ def test_french_switches_numbers_and_findings(app, runs_dir):
     accuracy = ACCURACY[RUN_A]
     assert value == format_number(accuracy, "fr", "percent") != format_number(accuracy, "en",
                                                                               "percent")
-    at.sidebar.radio(key="page").set_value("fairness")
-    at = rerun(at)
+    assert at.query_params["lang"] == "fr"               # a link keeps the language
+    at = app("fairness", runs=(RUN_A,), lang="fr")
     # the French sentence, a decimal comma, group names as literal text (code spans)
     worst = Run(runs_dir / RUN_A).manifest["audits"]["fairness"]["summary"]["worst_group"]
     errors = [e.value for e in at.error]
     assert any(e.startswith(f"` {worst} ` a un taux d'erreur") and "," in e for e in errors), errors
+    assert "Taux d'erreur par groupe (présentation de Gender Shades)" in gender_shades(at)
 
 
 def test_energy_projection_follows_the_slider(app, runs_dir):
@@ -173,8 +248,7 @@ def test_generalization_and_interpretability_pages(app, runs_dir):
     assert sweep["test_acc"].tolist() in [df.value["test_acc"].tolist() for df in at.dataframe
                                           if "fraction" in df.value]
 
-    at.sidebar.radio(key="page").set_value("interpretability")
-    at = rerun(at)
+    at = app("interpretability", runs=(RUN_A,))
     assert len(at.get("image")) == len(run.figures("saliency"))
     at.multiselect(key="saliency_methods").set_value(["saliency"])
     sanity = rerun(at).dataframe[0].value
@@ -204,7 +278,7 @@ def test_runs_page_reads_no_parquet(app, monkeypatch):
 
     monkeypatch.setattr(pd, "read_parquet", refuse)
     at = app()
-    assert len(at.dataframe[0].value) == 5
+    assert len(at.dataframe[0].value) == 6
 
 
 def test_empty_and_missing_folders(tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
-"""End to end: the real Streamlit server over a folder of runs, loaded in headless Chromium.
+"""End to end: the real Streamlit server over a folder of runs, loaded in headless Chromium,
+every page opened by its own URL (``/fairness?run=...``) as a shared link opens it.
 
 Screenshots of every page go to ``$NNAUDIT_SCREENSHOTS`` when set (docs/images), else to a
 temporary folder.
@@ -7,6 +8,7 @@ temporary folder.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -20,7 +22,12 @@ from dashboard_run_folder import CORRUPT, RUN_A, RUN_B
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
-PAGES = ("runs", "fairness", "generalization", "interpretability", "energy", "compare")
+# page -> (URL path, its heading); the Runs page is the home page
+PAGES = {"runs": ("", "Runs"), "fairness": ("fairness", "Fairness"),
+         "generalization": ("generalization", "Generalization"),
+         "interpretability": ("interpretability", "Interpretability"),
+         "robustness": ("robustness", "Robustness"), "energy": ("energy", "Energy"),
+         "compare": ("compare", "Compare")}
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium package")]
@@ -65,24 +72,26 @@ def chromium(url: str, profile: Path, *extra: str) -> str:
     return result.stdout
 
 
-def rendered(url: str, profile: Path, attempts: int = 8) -> str:
-    """The page's DOM once the app has drawn. Chromium's virtual time runs ahead of a cold server
-    (its first script run imports pandas, altair, ...), so load again after a real pause."""
+def rendered(url: str, profile: Path, heading: str, attempts: int = 8) -> str:
+    """The page's DOM once the app has drawn its heading. Chromium's virtual time runs ahead of
+    a cold server (its first script run imports pandas, altair, ...), so load again after a
+    real pause."""
     for _ in range(attempts):
         dom = chromium(url, profile, "--dump-dom")
-        if RUN_A in dom and 'data-testid="stHeading"' in dom:
+        if RUN_A in dom and re.search(rf'data-testid="stHeading"[^>]*>(?:\s*<[^>]+>)*\s*{heading}\s*<', dom):
             break
         time.sleep(5)
     return dom
 
 
-def test_every_page_renders_in_chromium(server, tmp_path):
+def test_every_page_opens_by_its_url_in_chromium(server, tmp_path):
     shots = Path(os.environ.get("NNAUDIT_SCREENSHOTS", tmp_path / "shots"))
     shots.mkdir(parents=True, exist_ok=True)
-    for page in PAGES:
-        runs = f"&run={RUN_A}&run={RUN_B}" if page == "compare" else f"&run={RUN_A}"
-        url = f"{server}/?page={page}{runs}"
-        dom = rendered(url, tmp_path / f"profile-{page}")
+    for page, (path, heading) in PAGES.items():
+        runs = f"run={RUN_A}&run={RUN_B}" if page == "compare" else f"run={RUN_A}"
+        url = f"{server}/{path}?{runs}"
+        dom = rendered(url, tmp_path / f"profile-{page}", heading)
+        assert re.search(rf'data-testid="stHeading"[^>]*>(?:\s*<[^>]+>)*\s*{heading}\s*<', dom), page
         assert RUN_A in dom, f"{page}: the selected run is not on the page"
         assert "Traceback" not in dom and 'data-testid="stException"' not in dom, page
         if page == "runs":
