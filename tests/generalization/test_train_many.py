@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 import torch
@@ -137,3 +139,22 @@ def test_test_accuracy_every_epoch_only_where_asked():
     assert curve[1].notna().all()
     pd.testing.assert_frame_equal(curve.iloc[-1:], every.history.pivot(
         index="epoch", columns="model", values="test_acc").iloc[-1:])
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_graph_stack_matches_eager_steps_and_survives_a_shrinking_stack():
+    """The stacked step replayed as a CUDA graph trains what the eager step trains, and is
+    captured again when a fitted model leaves the stack."""
+    x, _ = _toy()
+    easy = (x[:, 0, 0, 0] > 0.5).long()
+    hard = torch.randint(0, 4, (len(x),), generator=torch.Generator().manual_seed(7))
+    ys = torch.stack([easy, hard])
+    config = TrainConfig(epochs=30, batch_size=50, lr=3e-3, amp=False)
+    graphed, eager = (train_many(mlp(widths=(256,)), x, ys, config=replace(config, cuda_graphs=on),
+                                 device="cuda", seeds=[1, 2], stop_at_train_acc=0.95)
+                      for on in (True, False))
+    for result in (graphed, eager):
+        assert result.history.groupby("model").epoch.max()[0] < 30  # the stack shrank
+    fitted = [(r.predict_proba(x).argmax(-1) == ys).float().mean(1) for r in (graphed, eager)]
+    torch.testing.assert_close(fitted[0], fitted[1], atol=0.05, rtol=0)
