@@ -176,6 +176,7 @@ def train_many(factory: ModelFactory, x: torch.Tensor, ys: torch.Tensor, *, conf
     batch = min(config.batch_size, n)
     steps_per_epoch = max(1, n // config.batch_size)
     lr_at = lr_factor(config.schedule, config.epochs, steps_per_epoch)
+    curves = set(range(k_models)) if test_every_epoch is True else set(test_every_epoch or ())
 
     rows: list[dict[str, Any]] = []
     finished: dict[int, dict[str, torch.Tensor]] = {}  # model -> its parameters, once stopped
@@ -209,8 +210,7 @@ def train_many(factory: ModelFactory, x: torch.Tensor, ys: torch.Tensor, *, conf
                   if stop_at_train_acc is not None else [])
         last = range(len(stack.models)) if epoch == config.epochs else fitted
         test_acc = [math.nan] * len(stack.models)
-        tested = [i for i, k in enumerate(stack.models) if i in last or test_every_epoch is True
-                  or (test_every_epoch is not False and k in test_every_epoch)]
+        tested = [i for i, k in enumerate(stack.models) if k in curves or i in last]
         if x_test_dev is not None and tested:
             scores = _accuracy(base, {name: p[tested] for name, p in stack.params.items()},
                                {name: b[tested] for name, b in stack.buffers.items()},
