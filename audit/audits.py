@@ -188,6 +188,8 @@ class AuditInputs:
     reference_accuracy: the model's accuracy on its own test split, when ``dataset`` is another
                  one (the robustness audit compares the two: a shift).
     results:     the audits that already ran, by name.
+    compute:     where the audits that retrain run their trainings (`nnaudit.compute`);
+                 None: in this process.
     """
 
     config: "RunConfig"
@@ -199,6 +201,7 @@ class AuditInputs:
     trained_on_train_split: bool = False
     reference_accuracy: float | None = None
     results: dict[str, "AuditResult"] = field(default_factory=dict)
+    compute: Any = None
 
     def available(self) -> set[Need]:
         have = set()
@@ -253,7 +256,8 @@ def run_memorization(inputs: AuditInputs) -> "AuditResult":
     from nnaudit.generalization import memorization_audit
 
     return memorization_audit(inputs.dataset, inputs.factory, inputs.config.train, inputs.device,
-                              protocol=inputs.config.audits.protocol, seed=inputs.config.seed)
+                              protocol=inputs.config.audits.protocol, seed=inputs.config.seed,
+                              compute=inputs.compute)
 
 
 def run_membership(inputs: AuditInputs) -> "AuditResult":
@@ -269,7 +273,7 @@ def run_seed_stability(inputs: AuditInputs) -> "AuditResult":
 
     return seed_stability_audit(inputs.dataset, inputs.factory, inputs.config.train,
                                 inputs.device, protocol=inputs.config.audits.protocol,
-                                seed=inputs.config.seed)
+                                seed=inputs.config.seed, compute=inputs.compute)
 
 
 def run_gradient_health(inputs: AuditInputs) -> "AuditResult":

@@ -35,6 +35,7 @@ from nnaudit.store import Run, RunWriter
 
 StageCallback = Callable[[str], None]
 EpochCallback = Callable[[dict], None]
+TasksCallback = Callable[[int, int], None]  # an audit's trainings: (done, in all)
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -88,8 +89,10 @@ class ModelPredictions:
 
 def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
                  on_stage: StageCallback | None = None,
-                 on_epoch: EpochCallback | None = None) -> Path:
+                 on_epoch: EpochCallback | None = None,
+                 on_tasks: TasksCallback | None = None) -> Path:
     """Train the configured model, run the configured audits, and return the run directory."""
+    from nnaudit.compute import cpu_threads
     from nnaudit.models import factory as registered_factory
     from nnaudit.train import seed_everything, train_model
 
@@ -107,7 +110,7 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
         "name": config.model.name, "options": config.model.options,
         "parameters": sum(p.numel() for p in model.parameters())})
 
-    with _recording(writer, manifest):
+    with _recording(writer, manifest), cpu_threads(config.compute.cpu_threads, device):
         stage("training")
         with _timed(manifest, "training"), meter.phase("training"):
             trained = train_model(model, dataset.train, dataset.val, config.train, device,
@@ -125,7 +128,7 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
             "train_images_per_second": float(trained.images_per_second)})
         inputs = AuditInputs(config, device, dataset, predictions, trained.model.eval(), make,
                              trained_on_train_split=True)
-        _run_audits(writer, inputs, meter, manifest, stage)
+        _run_audits(writer, inputs, meter, manifest, stage, on_tasks)
         (writer.path / "checkpoint.pt").unlink(missing_ok=True)
         writer.finish(manifest)
     _write_reports(writer.path, config)
@@ -134,13 +137,15 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
 
 def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = None,
               dataset=None, trained_on_dataset: bool = False,
-              on_stage: StageCallback | None = None) -> Path:
+              on_stage: StageCallback | None = None,
+              on_tasks: TasksCallback | None = None) -> Path:
     """Audit ``model`` (a SPEC, a module or a factory: `nnaudit.user_model.load_user_model`) on
     ``dataset`` (an `AuditDataset`; by default the configured one).
 
     ``trained_on_dataset``: the model was trained on this dataset's training split (enables the
     membership attack); implied for a run directory audited on its own dataset and seed.
     """
+    from nnaudit.compute import cpu_threads
     from nnaudit.train import seed_everything
     from nnaudit.user_model import check_fits, load_user_model
 
@@ -162,12 +167,12 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
     writer = RunWriter.create(config.out, config.name or f"audit-{brought.record['name']}-"
                               f"{dataset.name}", config.to_dict())
     manifest = _manifest("audited", config, device, dataset, brought.record)
-    with _recording(writer, manifest):
+    with _recording(writer, manifest), cpu_threads(config.compute.cpu_threads, device):
         predictions = _predict(model, dataset, config, device, writer, manifest, meter, stage)
         inputs = AuditInputs(config, device, dataset, predictions, model, brought.factory,
                              trained_on_train_split=trained_on_dataset or own_data,
                              reference_accuracy=None if own_data else brought.reference_accuracy)
-        _run_audits(writer, inputs, meter, manifest, stage)
+        _run_audits(writer, inputs, meter, manifest, stage, on_tasks)
         writer.finish(manifest)
     _write_reports(writer.path, config)
     return writer.path
@@ -260,8 +265,30 @@ def _predict(model, dataset, config: RunConfig, device, writer: RunWriter,
 
 
 def _run_audits(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[str, Any],
-                stage: StageCallback) -> None:
-    """Every configured audit the inputs allow, in dependency order; then the energy audit."""
+                stage: StageCallback, on_tasks: TasksCallback | None = None) -> None:
+    """Every configured audit the inputs allow, in dependency order; then the energy audit.
+
+    The audits that retrain hand their trainings to the ``[compute]`` backend; the energy a
+    Ray task measured on another machine joins the meter's phases, so the total counts it.
+    """
+    from nnaudit.compute import compute_backend
+
+    config = inputs.config
+    inputs.compute = compute_backend(config.compute, inputs.device, energy=config.energy,
+                                     on_progress=on_tasks, on_energy=meter.phases.append)
+    try:
+        _run_each_audit(writer, inputs, meter, manifest, stage)
+    finally:
+        inputs.compute.close()
+    if config.energy.enabled:
+        from nnaudit.energy import energy_result
+
+        writer.write_audit(energy_result(meter,
+                                         predictions_per_day=config.energy.predictions_per_day))
+
+
+def _run_each_audit(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[str, Any],
+                    stage: StageCallback) -> None:
     have = inputs.available()
     for spec in run_order(inputs.config.audits.run):
         reason = spec.missing(have)
@@ -284,11 +311,6 @@ def _run_audits(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[st
                                             "traceback": traceback.format_exc(limit=8)}
                 continue
         inputs.results[spec.name] = result
-    if inputs.config.energy.enabled:
-        from nnaudit.energy import energy_result
-
-        writer.write_audit(energy_result(
-            meter, predictions_per_day=inputs.config.energy.predictions_per_day))
 
 
 @contextmanager

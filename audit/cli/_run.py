@@ -43,7 +43,7 @@ def run(
         "audits.protocol": "full" if full else None, "report.pdf": True if pdf else None,
     }), set_)
     _execute(lambda progress: run_pipeline(cfg, resume_dir=resume, on_stage=progress.stage,
-                                           on_epoch=progress.epoch),
+                                           on_epoch=progress.epoch, on_tasks=progress.tasks),
              epochs=cfg.train.epochs, quiet=quiet, as_json=as_json)
 
 
@@ -95,7 +95,7 @@ def audit(
     cfg = resolve_config(config, {**_training_of(model), **given}, set_)
     _execute(lambda progress: run_audit(cfg, model, weights=weights,
                                         trained_on_dataset=trained_on_dataset,
-                                        on_stage=progress.stage),
+                                        on_stage=progress.stage, on_tasks=progress.tasks),
              epochs=0, quiet=quiet, as_json=as_json)
 
 
@@ -169,6 +169,12 @@ class _Progress:
             self.bar.update(self.task, completed=self.bar.tasks[self.task].total)
         total = self.epochs if name == "training" else 1
         self.task = self.bar.add_task(name, total=total, metrics="")
+
+    def tasks(self, done: int, total: int) -> None:
+        """An audit's trainings (in this process or Ray tasks): one bar, ``done`` of ``total``."""
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, total=total, completed=done,
+                            metrics=f"{done}/{total} trainings")
 
     def epoch(self, stats: dict) -> None:
         if self.bar is None or self.task is None:

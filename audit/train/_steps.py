@@ -1,23 +1,40 @@
-"""One training step, eager or captured once as a CUDA graph and replayed."""
+"""One training step, eager or captured once as a CUDA graph and replayed.
+
+The same step trains one model (`train_model`: logits (B, C), one loss) and a stack of K models
+(`train_many`: logits (K, B, C), one mean loss per model, summed for the backward pass).
+"""
 
 from __future__ import annotations
 
 import warnings
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 # Eager steps before CUDA graph capture: optimizer state and cudnn autotuning must exist first.
 _GRAPH_WARMUP_STEPS = 3
 
 
-class TrainStep:
-    """Forward, backward and optimizer step; loss and hits are summed into ``sums`` on device."""
+def stacked_cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Each model's mean cross-entropy: logits (K, B, C), labels (K, B) -> (K,)."""
+    return F.cross_entropy(logits.float().flatten(0, 1), y.flatten(),
+                           reduction="none").view(y.shape).mean(-1)
 
-    def __init__(self, forward: nn.Module, optimizer: torch.optim.Optimizer, sums: torch.Tensor,
-                 *, amp: bool, device: torch.device):
-        self.forward, self.optimizer, self.sums = forward, optimizer, sums
+
+class TrainStep:
+    """Forward, backward and optimizer step; loss and hits are summed into ``sums`` on device.
+
+    ``loss(logits, y)`` is one model's mean loss (a scalar; ``sums`` has shape (2,)) or a stack's
+    mean loss per model ((K,); ``sums`` (K, 2)): the models share no parameter, so the gradient
+    of the summed losses is each model's own.
+    """
+
+    def __init__(self, forward: Callable[[torch.Tensor], torch.Tensor],
+                 optimizer: torch.optim.Optimizer, sums: torch.Tensor, *, amp: bool,
+                 device: torch.device,
+                 loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = F.cross_entropy):
+        self.forward, self.optimizer, self.sums, self.loss = forward, optimizer, sums, loss
         self.amp, self.device_type = amp, device.type
 
     def __call__(self, xb: torch.Tensor, yb: torch.Tensor, zero_grad: bool = True) -> None:
@@ -27,12 +44,13 @@ class TrainStep:
         with torch.autocast(self.device_type, dtype=torch.bfloat16, enabled=self.amp,
                             cache_enabled=False):
             logits = self.forward(xb)
-            loss = F.cross_entropy(logits, yb)
-        loss.backward()
+            loss = self.loss(logits, yb)
+        loss.sum().backward()
         self.optimizer.step()
         with torch.no_grad():
-            hits = (logits.argmax(dim=1) == yb).sum()
-            self.sums.add_(torch.stack([loss.detach().double() * yb.shape[0], hits.double()]))
+            hits = (logits.argmax(dim=-1) == yb).sum(-1)
+            self.sums.add_(torch.stack([loss.detach().double() * yb.shape[-1], hits.double()],
+                                       dim=-1))
 
 
 class GraphedStep:
