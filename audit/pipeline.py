@@ -117,12 +117,7 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
         writer.write_table("history.parquet", trained.history)
         predictions = _predict(trained.model, dataset, config, device, writer, manifest, meter,
                                stage)
-        last = trained.history.iloc[-1]
-        manifest["metrics"].update({
-            "train_accuracy": float(last["train_acc"]),
-            "val_accuracy": float(last["val_acc"]) if pd.notna(last["val_acc"]) else None,
-            "epochs": int(trained.epochs_run), "stopped_early": bool(trained.stopped_early),
-            "train_images_per_second": float(trained.images_per_second)})
+        manifest["metrics"].update(training_metrics(trained))
         inputs = AuditInputs(config, device, dataset, predictions, trained.model.eval(), make,
                              trained_on_train_split=True)
         _run_audits(writer, inputs, meter, manifest, stage)
@@ -226,6 +221,24 @@ def write_counts(writer: RunWriter, counts) -> None:
         writer.write_table(f"{name}.parquet", table)
 
 
+def write_predictions(writer: RunWriter, predictions) -> None:
+    """A model's test predictions (`ModelPredictions`, or any object with ``frame()``,
+    ``attributes`` and ``counts``): predictions.parquet, and the counts the fairness audit
+    and the dashboard read."""
+    writer.write_table("predictions.parquet", predictions.frame())
+    if predictions.attributes:
+        write_counts(writer, predictions.counts)
+
+
+def training_metrics(trained) -> dict[str, Any]:
+    """The manifest metrics of a `nnaudit.train.TrainResult`, beside the test metrics."""
+    last = trained.history.iloc[-1]
+    return {"train_accuracy": float(last["train_acc"]),
+            "val_accuracy": float(last["val_acc"]) if pd.notna(last["val_acc"]) else None,
+            "epochs": int(trained.epochs_run), "stopped_early": bool(trained.stopped_early),
+            "train_images_per_second": float(trained.images_per_second)}
+
+
 def predictions_frame(y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray | None,
                       classes: list[str], groups: pd.DataFrame) -> pd.DataFrame:
     """The test split's predictions with the sensitive attributes that travel with them."""
@@ -252,19 +265,21 @@ def _predict(model, dataset, config: RunConfig, device, writer: RunWriter,
         y_true=dataset.test.y.numpy(), probs=probs, classes=dataset.classes,
         groups=dataset.test.groups, positive=config.fairness.positive or dataset.positive_class
         or None, threshold=config.fairness.threshold, training_groups=dataset.train.groups)
-    writer.write_table("predictions.parquet", predictions.frame())
-    if predictions.attributes:
-        write_counts(writer, predictions.counts)
+    write_predictions(writer, predictions)
     manifest["metrics"] = predictions.metrics()
     return predictions
 
 
 def _run_audits(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[str, Any],
-                stage: StageCallback) -> None:
-    """Every configured audit the inputs allow, in dependency order; then the energy audit."""
+                stage: StageCallback, not_applicable: dict[str, str] | None = None) -> None:
+    """Every configured audit the inputs allow, in dependency order; then the energy audit.
+
+    ``not_applicable``: audit name -> why it does not apply to this run (a mitigated run's
+    audits that would only repeat the base run's), recorded as skipped.
+    """
     have = inputs.available()
     for spec in run_order(inputs.config.audits.run):
-        reason = spec.missing(have)
+        reason = (not_applicable or {}).get(spec.name) or spec.missing(have)
         if reason is not None:
             writer.record_skipped(spec.name, reason)
             continue
