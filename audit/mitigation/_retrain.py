@@ -27,7 +27,7 @@ RETRAINING = ("resample", "reweight")
 
 def group_codes(groups: pd.DataFrame, attributes: list[str]) -> np.ndarray:
     """(N,) integer code of each row's intersection of ``attributes``."""
-    return groups.groupby(list(attributes), sort=True).ngroup().to_numpy(dtype=np.int64)
+    return groups.groupby(list(attributes), sort=True).ngroup().to_numpy(dtype=np.int64, copy=True)
 
 
 def inverse_frequency_weights(codes: np.ndarray) -> np.ndarray:
@@ -51,8 +51,8 @@ def retrain(method: str, dataset: "AuditDataset", config: "RunConfig", device,
     from nnaudit.train import seed_everything, train_model
 
     codes = group_codes(dataset.train.groups, attributes)
-    remedy = ({"balance_groups": torch.from_numpy(codes)} if method == "resample" else
-              {"sample_weights": torch.from_numpy(inverse_frequency_weights(codes))})
+    remedy = ({"balance_groups": torch.as_tensor(codes)} if method == "resample" else
+              {"sample_weights": torch.as_tensor(inverse_frequency_weights(codes))})
     seed_everything(config.seed)
     make = factory(config.model.name, dataset.input_shape, dataset.num_classes,
                    **config.model.options)

@@ -28,9 +28,6 @@ CONSTRAINTS: dict[str, tuple[str, ...]] = {
     "true_negative_rate_parity": ("tnr",),
 }
 DEFAULT_CONSTRAINT = "equalized_odds"
-# A rate over the positives (or the negatives) cannot be matched in a group that has none.
-_OVER_POSITIVES = {"tpr", "fnr"}
-_OVER_NEGATIVES = {"fpr", "tnr"}
 
 
 class PrecomputedScores(BaseEstimator):
@@ -59,7 +56,7 @@ class GroupThresholds:
 
         Between two thresholds fairlearn flips a coin per row; ``seed`` fixes the coins.
         """
-        unknown = sorted(set(groups) - set(self.groups))
+        unknown = sorted(set(map(str, groups)) - set(self.groups))
         if unknown:  # fairlearn would silently decide "negative" for a group it never saw
             raise UserInputError(f"group {unknown[0]!r} has no threshold: it is absent from the "
                                  "rows the thresholds were fitted on.")
@@ -90,24 +87,23 @@ def check_constraint(constraint: str) -> str:
 
 def check_fitting_rows(is_positive: np.ndarray, groups: np.ndarray, constraint: str, *,
                        where: str, evaluated: np.ndarray | None = None) -> None:
-    """Refuse rows the constraint cannot be fitted on, naming the group and what it lacks.
+    """Refuse rows the thresholds cannot be fitted on, naming the group and what it lacks.
 
-    Every group needs positives for a rate over the positives, negatives for one over the
-    negatives; every group of the ``evaluated`` rows needs fitting rows.
+    fairlearn draws each group's ROC curve, so every group needs positives and negatives,
+    whatever the constraint; every group of the ``evaluated`` rows needs fitting rows.
     """
-    rates = set(CONSTRAINTS[constraint])
-    frame = pd.DataFrame({"group": groups, "positive": np.asarray(is_positive, dtype=bool)})
+    frame = pd.DataFrame({"group": np.asarray(groups, dtype=str),
+                          "positive": np.asarray(is_positive, dtype=bool)})
     counts = frame.groupby("group")["positive"].agg(["sum", "size"])
     for group, row in counts.iterrows():
-        positives, negatives = int(row["sum"]), int(row["size"] - row["sum"])
-        lacking = ("positive" if rates & _OVER_POSITIVES and positives == 0 else
-                   "negative" if rates & _OVER_NEGATIVES and negatives == 0 else None)
+        lacking = ("positive" if row["sum"] == 0 else
+                   "negative" if row["sum"] == row["size"] else None)
         if lacking:
             raise UserInputError(f"group {group!r} has no {lacking} example in {where}, and "
-                                 f"{constraint} matches a rate over the {lacking}s of every "
-                                 "group; choose another --attribute or --constraint.")
+                                 f"{constraint} thresholds need positives and negatives in "
+                                 "every group; choose another --attribute.")
     if evaluated is not None:
-        unseen = sorted(set(evaluated) - set(counts.index))
+        unseen = sorted(set(np.asarray(evaluated, dtype=str)) - set(counts.index))
         if unseen:
             raise UserInputError(f"group {unseen[0]!r} has no row in {where}, so it cannot get "
                                  "a threshold; choose another --attribute.")
@@ -131,4 +127,4 @@ def fit_thresholds(scores: np.ndarray, is_positive: np.ndarray, groups: np.ndarr
     optimizer.fit(np.asarray(scores, dtype=float)[:, None],
                   np.asarray(is_positive, dtype=int),
                   sensitive_features=pd.Series(groups, dtype=object))
-    return GroupThresholds(constraint, optimizer, sorted(set(groups)))
+    return GroupThresholds(constraint, optimizer, sorted(set(map(str, groups))))
