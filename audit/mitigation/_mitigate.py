@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Callable
 
 from nnaudit.audits import BY_NAME, AuditInputs, Need
+from nnaudit.errors import UserInputError
 from nnaudit.mitigation._base import (ALL, BLACKBOX, BaseRun, Outcome, check_method,
                                       manifest_extras, open_base)
 from nnaudit.mitigation._result import Evaluation, mitigation_result
 from nnaudit.mitigation._thresholds import check_constraint
+from nnaudit.pipeline import RunInterrupted
 from nnaudit.store import Run, RunWriter
 
 
@@ -61,20 +63,31 @@ def mitigate(run: Run | Path | str, method: str = "threshold", *, constraint: st
     if device is not None:
         overrides["device"] = device
     base.config = base.config.from_dict({**base.config.to_dict(), **overrides})
-    if base.kind == BLACKBOX:
-        evaluation, outcomes, skipped = blackbox_outcomes(
-            base, method, constraint=constraint, attribute=attribute, predictions=predictions)
-    else:
-        evaluation, outcomes, skipped = trained_outcomes(
-            base, method, constraint=constraint, attribute=attribute, on_stage=stage,
-            on_epoch=on_epoch)
+    if base.kind != BLACKBOX and predictions is not None:
+        raise UserInputError(f"--predictions is for black-box runs; run {base.run.name} was "
+                             "trained by nnaudit and is mitigated on its own data and model.")
+    try:  # Ctrl-C before the first run directory exists leaves nothing behind
+        if base.kind == BLACKBOX:
+            evaluation, outcomes, skipped = blackbox_outcomes(
+                base, method, constraint=constraint, attribute=attribute,
+                predictions=predictions)
+        else:
+            evaluation, outcomes, skipped = trained_outcomes(
+                base, method, constraint=constraint, attribute=attribute, on_stage=stage,
+                on_epoch=on_epoch)
+    except KeyboardInterrupt:
+        raise RunInterrupted(None, False) from None
     protocol = {"base_run": base.run_id, **({"not_applicable": skipped} if skipped else {})}
-    paths = [_write_run(base, outcome, mitigation_result(
-        evaluation, [outcome.remedy], base_training_kwh=base.training_kwh, protocol=protocol),
-        stage) for outcome in outcomes]
-    if method != ALL:
+    results = [mitigation_result(evaluation, [outcome.remedy], protocol=protocol,
+                                 base_training_kwh=base.training_kwh) for outcome in outcomes]
+    comparison = (mitigation_result(evaluation, [o.remedy for o in outcomes], protocol=protocol,
+                                    base_training_kwh=base.training_kwh)
+                  if method == ALL else None)
+    paths = [_write_run(base, outcome, result, stage)
+             for outcome, result in zip(outcomes, results)]
+    if comparison is None:
         return Run.open(paths[0])
-    return Run.open(_write_comparison(base, evaluation, outcomes, paths, protocol))
+    return Run.open(_write_comparison(base, evaluation, outcomes[0].card, comparison, paths))
 
 
 def _write_run(base: BaseRun, outcome: Outcome, result, stage) -> Path:
@@ -83,8 +96,7 @@ def _write_run(base: BaseRun, outcome: Outcome, result, stage) -> Path:
                                   write_counts, write_predictions)
 
     config = base.config
-    writer = RunWriter.create(config.out, config.name or f"mitigate-{outcome.remedy.method}-"
-                              f"{outcome.card.get('name', 'run')}", config.to_dict())
+    writer = RunWriter.create(config.out, _slug(base, outcome.remedy.method), config.to_dict())
     manifest = _manifest(base, outcome.settings, outcome.card, outcome.record)
     manifest.update({"metrics": outcome.metrics, "timings": dict(outcome.timings)})
     with _recording(writer, manifest):
@@ -106,18 +118,13 @@ def _write_run(base: BaseRun, outcome: Outcome, result, stage) -> Path:
     return writer.path
 
 
-def _write_comparison(base: BaseRun, evaluation: Evaluation, outcomes: list[Outcome],
-                      paths: list[Path], protocol: dict) -> Path:
+def _write_comparison(base: BaseRun, evaluation: Evaluation, card: dict, result,
+                      paths: list[Path]) -> Path:
     """The run of ``method="all"``: the comparison of every remedy, linked to their runs."""
     from nnaudit.pipeline import _recording, _write_reports
 
     config = base.config
-    result = mitigation_result(evaluation, [o.remedy for o in outcomes],
-                               base_training_kwh=base.training_kwh,
-                               protocol={**protocol, "runs": [p.name for p in paths]})
-    card = outcomes[0].card
-    writer = RunWriter.create(config.out, config.name or f"mitigate-all-{card.get('name', 'run')}",
-                              config.to_dict())
+    writer = RunWriter.create(config.out, _slug(base, ALL), config.to_dict())
     manifest = _manifest(base, {"method": ALL, "runs": [p.name for p in paths],
                                 "attributes": evaluation.attributes,
                                 "evaluated_on": evaluation.evaluated_on}, card,
@@ -127,6 +134,11 @@ def _write_comparison(base: BaseRun, evaluation: Evaluation, outcomes: list[Outc
         writer.finish(manifest)
     _write_reports(writer.path, config)
     return writer.path
+
+
+def _slug(base: BaseRun, method: str) -> str:
+    """``mitigate-<method>-<the base run's name or dataset>``."""
+    return f"mitigate-{method}-{base.config.name or base.run.manifest['dataset']['name']}"
 
 
 def _repeats_of_base(outcome: Outcome, base_id: str) -> dict[str, str]:

@@ -140,3 +140,21 @@ def test_the_command_writes_a_mitigated_run(cli, trained_base, tmp_path):
     assert result.code == 0, result.err
     [made] = run_dirs(tmp_path)
     assert result.out.strip() == str(tmp_path / made)
+
+
+def test_predictions_are_refused_for_a_trained_run(trained_base, scored_file, tmp_path):
+    refused(trained_base, tmp_path / "out", "--predictions is for black-box runs; run .* was "
+            "trained by nnaudit", predictions=scored_file)
+
+
+def test_ctrl_c_during_a_retraining_leaves_no_run(trained_base, tmp_path):
+    from nnaudit.pipeline import RunInterrupted
+
+    def interrupt(stats):
+        raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted) as raised:
+        nnaudit.mitigate(trained_base, method="resample", out=tmp_path / "out",
+                         on_epoch=interrupt)
+    assert raised.value.path is None and not raised.value.resumable
+    assert run_dirs(tmp_path / "out") == []
