@@ -128,6 +128,16 @@ def _fairness(run: Run) -> list[Finding]:
     return questions
 
 
+TRADE_OFF = ("{method} moved the {metric} gap across {attribute} from {before_pct} to "
+             "{after_pct}, and accuracy from {accuracy_before_pct} to {accuracy_after_pct}. Is "
+             "this trade-off acceptable for the intended use, and who should make that choice?")
+TRADE_OFF_ENERGY = ("{method} moved the {metric} gap across {attribute} from {before_pct} to "
+                    "{after_pct}, and accuracy from {accuracy_before_pct} to "
+                    "{accuracy_after_pct}, for {kwh} kWh of extra training or fitting. Is this "
+                    "trade-off acceptable for the intended use, and who should make that "
+                    "choice?")
+
+
 def _mitigation(run: Run) -> list[Finding]:
     """The trade-off each remedy of a mitigated run measured: its headline gap, the accuracy
     and the energy it cost (`nnaudit.mitigation`)."""
@@ -138,23 +148,13 @@ def _mitigation(run: Run) -> list[Finding]:
         gap = _number(row.get("gap_before"))
         if gap is None or math.isnan(gap):  # no two subgroups large enough to compare
             continue
-        params = {"method": row["method"], "metric": row["gap_metric"],
-                  "attribute": row["gap_attribute"], "before_pct": row["gap_before"],
-                  "after_pct": row["gap_after"], "accuracy_before_pct": row["accuracy_before"],
-                  "accuracy_after_pct": row["accuracy_after"]}
         kwh = _number(row.get("extra_kwh"))
-        if kwh is not None and not math.isnan(kwh):  # NaN: not measured
-            questions.append(Finding(
-                "{method} moved the {metric} gap across {attribute} from {before_pct} to "
-                "{after_pct}, and accuracy from {accuracy_before_pct} to {accuracy_after_pct}, "
-                "for {kwh} kWh of extra training or fitting. Is this trade-off acceptable for "
-                "the intended use, and who should make that choice?", {**params, "kwh": kwh}))
-        else:
-            questions.append(Finding(
-                "{method} moved the {metric} gap across {attribute} from {before_pct} to "
-                "{after_pct}, and accuracy from {accuracy_before_pct} to {accuracy_after_pct}. "
-                "Is this trade-off acceptable for the intended use, and who should make that "
-                "choice?", params))
+        measured = kwh is not None and not math.isnan(kwh)
+        questions.append(Finding(TRADE_OFF_ENERGY if measured else TRADE_OFF, {
+            "method": row["method"], "metric": row["gap_metric"],
+            "attribute": row["gap_attribute"], "before_pct": row["gap_before"],
+            "after_pct": row["gap_after"], "accuracy_before_pct": row["accuracy_before"],
+            "accuracy_after_pct": row["accuracy_after"], **({"kwh": kwh} if measured else {})}))
     return questions
 
 

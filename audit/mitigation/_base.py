@@ -17,7 +17,7 @@ from nnaudit.config import RunConfig
 from nnaudit.errors import UserInputError
 from nnaudit.mitigation._compare import DecisionSpace, Remedy
 from nnaudit.mitigation._retrain import RETRAINING
-from nnaudit.mitigation._thresholds import CONSTRAINTS, DEFAULT_CONSTRAINT, check_constraint
+from nnaudit.mitigation._thresholds import DEFAULT_CONSTRAINT, check_constraint
 from nnaudit.store import Run, lookup
 
 METHODS = ("threshold", *RETRAINING)
@@ -156,10 +156,6 @@ def choose_attributes(attribute: str | list[str] | None, available: list[str],
 def group_labels(groups, attributes: list[str]):
     """Each row's subgroup of ``attributes``, labelled as the fairness tables label it."""
     return groups[attributes].astype(str).agg(" x ".join, axis=1).to_numpy(dtype=object)
-
-
-def constraint_targets(constraint: str | None) -> tuple[str, ...]:
-    return CONSTRAINTS[constraint] if constraint else ()
 
 
 def threshold_label(constraint: str) -> str:

@@ -7,18 +7,14 @@ import pandas as pd
 import pytest
 import torch
 
+# Fixtures of other folders used here: the command line in this process, and one torch thread
+# (two fight each other on a loaded 2-core machine).
+from tests.cli.conftest import cli  # noqa: F401
+from tests.train.conftest import one_thread  # noqa: F401
+
 # The shift of group b's observed feature: the model scores b higher for the same truth, so
 # its false and true positive rates are both higher (the effect thresholds must undo).
 SHIFT = 0.8
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # On a loaded 2-core machine two intra-op threads fight each other; one is ~10x faster.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def shifted_scores(n: int, seed: int, shift: float = SHIFT):

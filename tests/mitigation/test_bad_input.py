@@ -10,7 +10,7 @@ from nnaudit.errors import UserInputError
 from nnaudit.mitigation._base import choose_attributes, choose_methods
 from nnaudit.pipeline import run_pipeline
 
-from tests.cli.conftest import cli, one_sentence_exit_2  # noqa: F401 (the fixture)
+from tests.cli.conftest import one_sentence_exit_2
 from tests.mitigation.conftest import csv_config, run_dirs, simulated_csv
 
 
