@@ -126,8 +126,9 @@ AUDITS: tuple[AuditSpec, ...] = (
 )
 BY_NAME = {spec.name: spec for spec in AUDITS}
 # Results written by the pipeline itself rather than by a registered audit: the energy audit
-# reads the meter that wrapped every phase, so it is written last, outside the registry.
-_OTHER_TABLES = {"energy": "nnaudit.energy:TABLES"}
+# reads the meter that wrapped every phase, so it is written last, outside the registry; the
+# mitigation audit compares a remedied run with its base run (`nnaudit.mitigation`).
+_OTHER_TABLES = {"energy": "nnaudit.energy:TABLES", "mitigation": "nnaudit.mitigation:TABLES"}
 # Names that select several audits at once (`--audits generalization`).
 GROUPS = {"generalization": ("memorization", "membership", "seed_stability", "gradient_health")}
 DEFAULT_AUDITS = ("fairness", "generalization", "saliency", "robustness")

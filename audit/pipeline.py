@@ -120,12 +120,7 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
         writer.write_table("history.parquet", trained.history)
         predictions = _predict(trained.model, dataset, config, device, writer, manifest, meter,
                                stage)
-        last = trained.history.iloc[-1]
-        manifest["metrics"].update({
-            "train_accuracy": float(last["train_acc"]),
-            "val_accuracy": float(last["val_acc"]) if pd.notna(last["val_acc"]) else None,
-            "epochs": int(trained.epochs_run), "stopped_early": bool(trained.stopped_early),
-            "train_images_per_second": float(trained.images_per_second)})
+        manifest["metrics"].update(training_metrics(trained))
         inputs = AuditInputs(config, device, dataset, predictions, trained.model.eval(), make,
                              trained_on_train_split=True)
         _run_audits(writer, inputs, meter, manifest, stage, on_tasks)
@@ -231,6 +226,24 @@ def write_counts(writer: RunWriter, counts) -> None:
         writer.write_table(f"{name}.parquet", table)
 
 
+def write_predictions(writer: RunWriter, predictions) -> None:
+    """A model's test predictions (`ModelPredictions`, or any object with ``frame()``,
+    ``attributes`` and ``counts``): predictions.parquet, and the counts the fairness audit
+    and the dashboard read."""
+    writer.write_table("predictions.parquet", predictions.frame())
+    if predictions.attributes:
+        write_counts(writer, predictions.counts)
+
+
+def training_metrics(trained) -> dict[str, Any]:
+    """The manifest metrics of a `nnaudit.train.TrainResult`, beside the test metrics."""
+    last = trained.history.iloc[-1]
+    return {"train_accuracy": float(last["train_acc"]),
+            "val_accuracy": float(last["val_acc"]) if pd.notna(last["val_acc"]) else None,
+            "epochs": int(trained.epochs_run), "stopped_early": bool(trained.stopped_early),
+            "train_images_per_second": float(trained.images_per_second)}
+
+
 def predictions_frame(y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray | None,
                       classes: list[str], groups: pd.DataFrame) -> pd.DataFrame:
     """The test split's predictions with the sensitive attributes that travel with them."""
@@ -257,27 +270,30 @@ def _predict(model, dataset, config: RunConfig, device, writer: RunWriter,
         y_true=dataset.test.y.numpy(), probs=probs, classes=dataset.classes,
         groups=dataset.test.groups, positive=config.fairness.positive or dataset.positive_class
         or None, threshold=config.fairness.threshold, training_groups=dataset.train.groups)
-    writer.write_table("predictions.parquet", predictions.frame())
-    if predictions.attributes:
-        write_counts(writer, predictions.counts)
+    write_predictions(writer, predictions)
     manifest["metrics"] = predictions.metrics()
     return predictions
 
 
 def _run_audits(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[str, Any],
-                stage: StageCallback, on_tasks: TasksCallback | None = None) -> None:
+                stage: StageCallback, on_tasks: TasksCallback | None = None,
+                not_applicable: dict[str, str] | None = None) -> None:
     """Every configured audit the inputs allow, in dependency order; then the energy audit.
 
     The audits that retrain hand their trainings to the ``[compute]`` backend; the energy a
     Ray task measured on another machine joins the meter's phases, so the total counts it.
+    ``not_applicable``: audit name -> why it does not apply to this run (a mitigated run's
+    audits that would only repeat the base run's), recorded as skipped.
     """
     from nnaudit.compute import compute_backend
 
     config = inputs.config
-    inputs.compute = compute_backend(config.compute, inputs.device, energy=config.energy,
-                                     on_progress=on_tasks, on_energy=meter.phases.append)
+    # A run of predictions alone has no device: it trains nothing.
+    inputs.compute = compute_backend(config.compute, inputs.device or "cpu",
+                                     energy=config.energy, on_progress=on_tasks,
+                                     on_energy=meter.phases.append)
     try:
-        _run_each_audit(writer, inputs, meter, manifest, stage)
+        _run_each_audit(writer, inputs, meter, manifest, stage, not_applicable or {})
     finally:
         inputs.compute.close()
     if config.energy.enabled:
@@ -288,10 +304,10 @@ def _run_audits(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[st
 
 
 def _run_each_audit(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[str, Any],
-                    stage: StageCallback) -> None:
+                    stage: StageCallback, not_applicable: dict[str, str]) -> None:
     have = inputs.available()
     for spec in run_order(inputs.config.audits.run):
-        reason = spec.missing(have)
+        reason = not_applicable.get(spec.name) or spec.missing(have)
         if reason is not None:
             writer.record_skipped(spec.name, reason)
             continue

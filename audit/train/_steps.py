@@ -27,7 +27,9 @@ class TrainStep:
 
     ``loss(logits, y)`` is one model's mean loss (a scalar; ``sums`` has shape (2,)) or a stack's
     mean loss per model ((K,); ``sums`` (K, 2)): the models share no parameter, so the gradient
-    of the summed losses is each model's own.
+    of the summed losses is each model's own. With per-example weights ``wb`` (one model) the
+    loss is the batch mean of ``weight * cross-entropy`` (weights of mean 1 over the training
+    split keep the learning rate's meaning).
     """
 
     def __init__(self, forward: Callable[[torch.Tensor], torch.Tensor],
@@ -37,14 +39,18 @@ class TrainStep:
         self.forward, self.optimizer, self.sums, self.loss = forward, optimizer, sums, loss
         self.amp, self.device_type = amp, device.type
 
-    def __call__(self, xb: torch.Tensor, yb: torch.Tensor, zero_grad: bool = True) -> None:
+    def __call__(self, xb: torch.Tensor, yb: torch.Tensor, wb: torch.Tensor | None = None,
+                 zero_grad: bool = True) -> None:
         if zero_grad:
             self.optimizer.zero_grad(set_to_none=True)
         # cache_enabled=False: autocast's weight cache must not outlive a CUDA graph capture.
         with torch.autocast(self.device_type, dtype=torch.bfloat16, enabled=self.amp,
                             cache_enabled=False):
             logits = self.forward(xb)
-            loss = self.loss(logits, yb)
+            if wb is None:
+                loss = self.loss(logits, yb)
+            else:  # one model's per-example weights (the reweighting remedy)
+                loss = (F.cross_entropy(logits, yb, reduction="none") * wb).mean()
         loss.sum().backward()
         self.optimizer.step()
         with torch.no_grad():
@@ -66,19 +72,23 @@ class GraphedStep:
         self.graph: torch.cuda.CUDAGraph | None = None
         self.static_x: torch.Tensor | None = None
         self.static_y: torch.Tensor | None = None
+        self.static_w: torch.Tensor | None = None
         self.warm_steps = 0
 
-    def __call__(self, xb: torch.Tensor, yb: torch.Tensor) -> None:
+    def __call__(self, xb: torch.Tensor, yb: torch.Tensor, wb: torch.Tensor | None = None) -> None:
         if self.static_x is None:  # every training batch has this shape (last partial one dropped)
             self.static_x, self.static_y = torch.empty_like(xb), torch.empty_like(yb)
+            self.static_w = None if wb is None else torch.empty_like(wb)
         self.static_x.copy_(xb, non_blocking=True)
         self.static_y.copy_(yb, non_blocking=True)
+        if wb is not None:
+            self.static_w.copy_(wb, non_blocking=True)
         if self.graph is None and self.warm_steps < _GRAPH_WARMUP_STEPS:
             side = torch.cuda.Stream()
             side.wait_stream(torch.cuda.current_stream())
             with torch.cuda.stream(side), warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message=".*capturable=True.*")
-                self.step(self.static_x, self.static_y)
+                self.step(self.static_x, self.static_y, self.static_w)
             torch.cuda.current_stream().wait_stream(side)
             self.warm_steps += 1
             return
@@ -86,5 +96,5 @@ class GraphedStep:
             self.graph = torch.cuda.CUDAGraph()
             self.optimizer.zero_grad(set_to_none=True)
             with torch.cuda.graph(self.graph):
-                self.step(self.static_x, self.static_y, zero_grad=False)
+                self.step(self.static_x, self.static_y, self.static_w, zero_grad=False)
         self.graph.replay()
