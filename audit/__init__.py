@@ -38,6 +38,7 @@ _PUBLIC = {
     "run_pipeline": "nnaudit.pipeline",
     "run_audit": "nnaudit.pipeline",
     "run_blackbox": "nnaudit.pipeline",
+    "mitigate": "nnaudit.mitigation",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -129,8 +129,9 @@ AUDITS: tuple[AuditSpec, ...] = (
 )
 BY_NAME = {spec.name: spec for spec in AUDITS}
 # Results written by the pipeline itself rather than by a registered audit: the energy audit
-# reads the meter that wrapped every phase, so it is written last, outside the registry.
-_OTHER_TABLES = {"energy": "nnaudit.energy:TABLES"}
+# reads the meter that wrapped every phase, so it is written last, outside the registry; the
+# mitigation audit compares a remedied run with its base run (`nnaudit.mitigation`).
+_OTHER_TABLES = {"energy": "nnaudit.energy:TABLES", "mitigation": "nnaudit.mitigation:TABLES"}
 # Names that select several audits at once (`--audits generalization`).
 GROUPS = {"generalization": ("memorization", "membership", "seed_stability", "gradient_health")}
 DEFAULT_AUDITS = ("fairness", "generalization", "saliency", "robustness")
@@ -191,6 +192,8 @@ class AuditInputs:
     reference_accuracy: the model's accuracy on its own test split, when ``dataset`` is another
                  one (the robustness audit compares the two: a shift).
     results:     the audits that already ran, by name.
+    compute:     where the audits that retrain run their trainings (`nnaudit.compute`);
+                 None: in this process.
     """
 
     config: "RunConfig"
@@ -202,6 +205,7 @@ class AuditInputs:
     trained_on_train_split: bool = False
     reference_accuracy: float | None = None
     results: dict[str, "AuditResult"] = field(default_factory=dict)
+    compute: Any = None
 
     def available(self) -> set[Need]:
         have = set()
@@ -256,7 +260,8 @@ def run_memorization(inputs: AuditInputs) -> "AuditResult":
     from nnaudit.generalization import memorization_audit
 
     return memorization_audit(inputs.dataset, inputs.factory, inputs.config.train, inputs.device,
-                              protocol=inputs.config.audits.protocol, seed=inputs.config.seed)
+                              protocol=inputs.config.audits.protocol, seed=inputs.config.seed,
+                              compute=inputs.compute)
 
 
 def run_membership(inputs: AuditInputs) -> "AuditResult":
@@ -272,7 +277,7 @@ def run_seed_stability(inputs: AuditInputs) -> "AuditResult":
 
     return seed_stability_audit(inputs.dataset, inputs.factory, inputs.config.train,
                                 inputs.device, protocol=inputs.config.audits.protocol,
-                                seed=inputs.config.seed)
+                                seed=inputs.config.seed, compute=inputs.compute)
 
 
 def run_gradient_health(inputs: AuditInputs) -> "AuditResult":

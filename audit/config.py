@@ -28,6 +28,7 @@ LANGUAGES = ("en", "fr")
 PROTOCOLS = ("default", "full")
 OPTIMIZERS = ("adam", "sgd")
 SCHEDULES = ("none", "cosine", "step")
+BACKENDS = ("local", "ray")
 MAX_SEED = 2**32 - 1  # NumPy's legacy seeding takes 32 bits
 
 
@@ -188,6 +189,35 @@ class EnergyConfig:
 
 
 @dataclass
+class ComputeConfig:
+    """``[compute]``: where the audits' independent trainings run, and on how many CPU threads.
+
+    ``backend``: "local" trains them one after another in this process; "ray" runs each as a
+    Ray task (``pip install 'nnaudit[ray]'``, docs/scale.md), on a Ray started for the run or
+    on the cluster at ``address`` ("auto", "ray://head:10001"). ``gpus_per_task``: the GPUs
+    a task asks Ray for when the run's device is CUDA (0.25 packs four on a GPU).
+    ``cpu_threads``: torch's intra-op threads for the run's work on a CPU (0: torch's default,
+    every core); one by default, because the course networks' small steps lose more to
+    synchronizing threads than they gain as soon as another process holds a core
+    (docs/BENCHMARKS.md).
+    """
+
+    backend: str = "local"
+    address: str = ""
+    gpus_per_task: float = 1.0
+    cpu_threads: int = 1
+
+    def __post_init__(self) -> None:
+        _one_of(self.backend, BACKENDS, "compute.backend")
+        _check(not self.address or self.backend == "ray", "compute.address",
+               "empty unless compute.backend is 'ray'", self.address)
+        _check(_finite(self.gpus_per_task) and self.gpus_per_task > 0, "compute.gpus_per_task",
+               "a positive number of GPUs", self.gpus_per_task)
+        _check(self.cpu_threads >= 0, "compute.cpu_threads", "at least 0 (0: every core)",
+               self.cpu_threads)
+
+
+@dataclass
 class ReportConfig:
     """``[report]``: which report files a run writes, and their language."""
 
@@ -226,6 +256,7 @@ class RunConfig:
     saliency: SaliencyConfig = field(default_factory=SaliencyConfig)
     robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
     energy: EnergyConfig = field(default_factory=EnergyConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     model_card: ModelCardConfig = field(default_factory=ModelCardConfig)
 
@@ -393,5 +424,6 @@ def _without_derived(obj: Any) -> Any:
 
 
 __all__ = ["RunConfig", "DataConfig", "ModelConfig", "TrainConfig", "AuditsConfig",
-           "FairnessConfig", "SaliencyConfig", "RobustnessConfig", "EnergyConfig", "ReportConfig", "ModelCardConfig",
-           "DEFAULTS", "load_config", "read_toml", "parse_assignment"]
+           "FairnessConfig", "SaliencyConfig", "RobustnessConfig", "EnergyConfig",
+           "ComputeConfig", "ReportConfig", "ModelCardConfig", "DEFAULTS", "load_config",
+           "read_toml", "parse_assignment"]

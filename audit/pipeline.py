@@ -36,6 +36,7 @@ from nnaudit.store import Run, RunWriter
 
 StageCallback = Callable[[str], None]
 EpochCallback = Callable[[dict], None]
+TasksCallback = Callable[[int, int], None]  # an audit's trainings: (done, in all)
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -89,8 +90,10 @@ class ModelPredictions:
 
 def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
                  on_stage: StageCallback | None = None,
-                 on_epoch: EpochCallback | None = None) -> Path:
+                 on_epoch: EpochCallback | None = None,
+                 on_tasks: TasksCallback | None = None) -> Path:
     """Train the configured model, run the configured audits, and return the run directory."""
+    from nnaudit.compute import cpu_threads
     from nnaudit.models import factory as registered_factory
     from nnaudit.train import seed_everything, train_model
 
@@ -108,7 +111,7 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
         "name": config.model.name, "options": config.model.options,
         "parameters": sum(p.numel() for p in model.parameters())})
 
-    with _recording(writer, manifest):
+    with _recording(writer, manifest), cpu_threads(config.compute.cpu_threads, device):
         stage("training")
         with _timed(manifest, "training"), meter.phase("training"):
             trained = train_model(model, dataset.train, dataset.val, config.train, device,
@@ -118,15 +121,10 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
         writer.write_table("history.parquet", trained.history)
         predictions = _predict(trained.model, dataset, config, device, writer, manifest, meter,
                                stage)
-        last = trained.history.iloc[-1]
-        manifest["metrics"].update({
-            "train_accuracy": float(last["train_acc"]),
-            "val_accuracy": float(last["val_acc"]) if pd.notna(last["val_acc"]) else None,
-            "epochs": int(trained.epochs_run), "stopped_early": bool(trained.stopped_early),
-            "train_images_per_second": float(trained.images_per_second)})
+        manifest["metrics"].update(training_metrics(trained))
         inputs = AuditInputs(config, device, dataset, predictions, trained.model.eval(), make,
                              trained_on_train_split=True)
-        _run_audits(writer, inputs, meter, manifest, stage)
+        _run_audits(writer, inputs, meter, manifest, stage, on_tasks)
         (writer.path / "checkpoint.pt").unlink(missing_ok=True)
         writer.finish(manifest)
     _write_reports(writer.path, config)
@@ -135,13 +133,15 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
 
 def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = None,
               dataset=None, trained_on_dataset: bool = False,
-              on_stage: StageCallback | None = None) -> Path:
+              on_stage: StageCallback | None = None,
+              on_tasks: TasksCallback | None = None) -> Path:
     """Audit ``model`` (a SPEC, a module or a factory: `nnaudit.user_model.load_user_model`) on
     ``dataset`` (an `AuditDataset`; by default the configured one).
 
     ``trained_on_dataset``: the model was trained on this dataset's training split (enables the
     membership attack); implied for a run directory audited on its own dataset and seed.
     """
+    from nnaudit.compute import cpu_threads
     from nnaudit.train import seed_everything
     from nnaudit.user_model import check_fits, load_user_model
 
@@ -163,12 +163,12 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
     writer = RunWriter.create(config.out, config.name or f"audit-{brought.record['name']}-"
                               f"{dataset.name}", config.to_dict())
     manifest = _manifest("audited", config, device, dataset, brought.record)
-    with _recording(writer, manifest):
+    with _recording(writer, manifest), cpu_threads(config.compute.cpu_threads, device):
         predictions = _predict(model, dataset, config, device, writer, manifest, meter, stage)
         inputs = AuditInputs(config, device, dataset, predictions, model, brought.factory,
                              trained_on_train_split=trained_on_dataset or own_data,
                              reference_accuracy=None if own_data else brought.reference_accuracy)
-        _run_audits(writer, inputs, meter, manifest, stage)
+        _run_audits(writer, inputs, meter, manifest, stage, on_tasks)
         writer.finish(manifest)
     _write_reports(writer.path, config)
     return writer.path
@@ -227,6 +227,24 @@ def write_counts(writer: RunWriter, counts) -> None:
         writer.write_table(f"{name}.parquet", table)
 
 
+def write_predictions(writer: RunWriter, predictions) -> None:
+    """A model's test predictions (`ModelPredictions`, or any object with ``frame()``,
+    ``attributes`` and ``counts``): predictions.parquet, and the counts the fairness audit
+    and the dashboard read."""
+    writer.write_table("predictions.parquet", predictions.frame())
+    if predictions.attributes:
+        write_counts(writer, predictions.counts)
+
+
+def training_metrics(trained) -> dict[str, Any]:
+    """The manifest metrics of a `nnaudit.train.TrainResult`, beside the test metrics."""
+    last = trained.history.iloc[-1]
+    return {"train_accuracy": float(last["train_acc"]),
+            "val_accuracy": float(last["val_acc"]) if pd.notna(last["val_acc"]) else None,
+            "epochs": int(trained.epochs_run), "stopped_early": bool(trained.stopped_early),
+            "train_images_per_second": float(trained.images_per_second)}
+
+
 def predictions_frame(y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray | None,
                       classes: list[str], groups: pd.DataFrame) -> pd.DataFrame:
     """The test split's predictions with the sensitive attributes that travel with them."""
@@ -253,19 +271,44 @@ def _predict(model, dataset, config: RunConfig, device, writer: RunWriter,
         y_true=dataset.test.y.numpy(), probs=probs, classes=dataset.classes,
         groups=dataset.test.groups, positive=config.fairness.positive or dataset.positive_class
         or None, threshold=config.fairness.threshold, training_groups=dataset.train.groups)
-    writer.write_table("predictions.parquet", predictions.frame())
-    if predictions.attributes:
-        write_counts(writer, predictions.counts)
+    write_predictions(writer, predictions)
     manifest["metrics"] = predictions.metrics()
     return predictions
 
 
 def _run_audits(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[str, Any],
-                stage: StageCallback) -> None:
-    """Every configured audit the inputs allow, in dependency order; then the energy audit."""
+                stage: StageCallback, on_tasks: TasksCallback | None = None,
+                not_applicable: dict[str, str] | None = None) -> None:
+    """Every configured audit the inputs allow, in dependency order; then the energy audit.
+
+    The audits that retrain hand their trainings to the ``[compute]`` backend; the energy a
+    Ray task measured on another machine joins the meter's phases, so the total counts it.
+    ``not_applicable``: audit name -> why it does not apply to this run (a mitigated run's
+    audits that would only repeat the base run's), recorded as skipped.
+    """
+    from nnaudit.compute import compute_backend
+
+    config = inputs.config
+    # A run of predictions alone has no device: it trains nothing.
+    inputs.compute = compute_backend(config.compute, inputs.device or "cpu",
+                                     energy=config.energy, on_progress=on_tasks,
+                                     on_energy=meter.phases.append)
+    try:
+        _run_each_audit(writer, inputs, meter, manifest, stage, not_applicable or {})
+    finally:
+        inputs.compute.close()
+    if config.energy.enabled:
+        from nnaudit.energy import energy_result
+
+        writer.write_audit(energy_result(meter,
+                                         predictions_per_day=config.energy.predictions_per_day))
+
+
+def _run_each_audit(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[str, Any],
+                    stage: StageCallback, not_applicable: dict[str, str]) -> None:
     have = inputs.available()
     for spec in run_order(inputs.config.audits.run):
-        reason = spec.missing(have)
+        reason = not_applicable.get(spec.name) or spec.missing(have)
         if reason is not None:
             writer.record_skipped(spec.name, reason)
             continue
@@ -285,11 +328,6 @@ def _run_audits(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[st
                                             "traceback": traceback.format_exc(limit=8)}
                 continue
         inputs.results[spec.name] = result
-    if inputs.config.energy.enabled:
-        from nnaudit.energy import energy_result
-
-        writer.write_audit(energy_result(
-            meter, predictions_per_day=inputs.config.energy.predictions_per_day))
 
 
 @contextmanager

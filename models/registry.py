@@ -11,11 +11,11 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass
 from functools import partial
-from importlib.metadata import entry_points
 from typing import Any, Callable
 
 from torch import nn
 
+from nnaudit._plugins import entry_point_callables, first_doc_line
 from nnaudit.errors import UserInputError
 from nnaudit.models.cifar_cnn import cifar_cnn
 from nnaudit.models.factory import ModelFactory
@@ -60,8 +60,7 @@ def register(name: str, builder: Callable[..., nn.Module], description: str = ""
     if not replace and name in _entries():
         raise UserInputError(f"model {name!r} is already registered; pass replace=True to "
                              "replace it.")
-    doc = (inspect.getdoc(builder) or "").strip().splitlines()
-    _REGISTERED[name] = _Entry(builder, description or (doc[0] if doc else ""), image_input)
+    _REGISTERED[name] = _Entry(builder, description or first_doc_line(builder), image_input)
 
 
 def _entries() -> dict[str, _Entry]:
@@ -69,11 +68,9 @@ def _entries() -> dict[str, _Entry]:
     global _loaded_entry_points
     if not _loaded_entry_points:
         _loaded_entry_points = True
-        for point in entry_points(group=ENTRY_POINT_GROUP):
-            if point.name not in _BUILTIN and point.name not in _REGISTERED:
-                builder = point.load()
-                doc = (inspect.getdoc(builder) or "").strip().splitlines()
-                _REGISTERED[point.name] = _Entry(builder, doc[0] if doc else "", False)
+        for name, builder in entry_point_callables(ENTRY_POINT_GROUP,
+                                                   [*_BUILTIN, *_REGISTERED]).items():
+            _REGISTERED[name] = _Entry(builder, first_doc_line(builder), False)
     return {**_BUILTIN, **_REGISTERED}
 
 

@@ -8,6 +8,7 @@ numbers formatted like the audits' own sentences.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -43,6 +44,7 @@ def discussion_questions(run: Run, fmt: Formatter) -> list[str]:
     questions: list[Finding] = []
     questions += _representation(run)
     questions += _fairness(run)
+    questions += _mitigation(run)
     questions += _generalization(run)
     questions += _saliency(run)
     questions += _energy(run)
@@ -129,6 +131,36 @@ def _fairness(run: Run) -> list[Finding]:
                 "Some groups ({count}) have too few test examples for a reliable error rate. What "
                 "can still be concluded about them, and who should collect the missing evidence?",
                 {"count": n_small}))
+    return questions
+
+
+TRADE_OFF = ("{method} moved the {metric} gap across {attribute} from {before_pct} to "
+             "{after_pct}, and accuracy from {accuracy_before_pct} to {accuracy_after_pct}. Is "
+             "this trade-off acceptable for the intended use, and who should make that choice?")
+TRADE_OFF_ENERGY = ("{method} moved the {metric} gap across {attribute} from {before_pct} to "
+                    "{after_pct}, and accuracy from {accuracy_before_pct} to "
+                    "{accuracy_after_pct}, for {kwh} kWh of extra training or fitting. Is this "
+                    "trade-off acceptable for the intended use, and who should make that "
+                    "choice?")
+
+
+def _mitigation(run: Run) -> list[Finding]:
+    """The trade-off each remedy of a mitigated run measured: its headline gap, the accuracy
+    and the energy it cost (`nnaudit.mitigation`)."""
+    if not run.audit_ran("mitigation"):
+        return []
+    questions = []
+    for row in run.table("mitigation", "methods").to_dict("records"):
+        gap = _number(row.get("gap_before"))
+        if gap is None or math.isnan(gap):  # no two subgroups large enough to compare
+            continue
+        kwh = _number(row.get("extra_kwh"))
+        measured = kwh is not None and not math.isnan(kwh)
+        questions.append(Finding(TRADE_OFF_ENERGY if measured else TRADE_OFF, {
+            "method": row["method"], "metric": row["gap_metric"],
+            "attribute": row["gap_attribute"], "before_pct": row["gap_before"],
+            "after_pct": row["gap_after"], "accuracy_before_pct": row["accuracy_before"],
+            "accuracy_after_pct": row["accuracy_after"], **({"kwh": kwh} if measured else {})}))
     return questions
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
+from nnaudit.audits import BY_NAME, GROUPS
 from nnaudit.config import DEFAULTS
 
 app = typer.Typer(
@@ -20,7 +21,34 @@ app = typer.Typer(
 OUT_HELP = f"Folder that receives run directories (default: {DEFAULTS.out})."
 JSON_HELP = "Print a JSON summary on stdout instead of tables (for scripts)."
 QUIET_HELP = "Print only the run directory."
-SET_HELP = "Any config key, e.g. --set train.lr=0.01 (repeatable)."
+
+# Options several commands share, each written once; their defaults come from the config.
+ConfigFile = Annotated[Optional[Path], typer.Option(
+    "--config", "-c", help="TOML config file (e.g. a run's config.toml to repeat it).")]
+DatasetName = Annotated[Optional[str], typer.Option(
+    help=f"Dataset name (see `nnaudit datasets`). Default: {DEFAULTS.data.name}.")]
+ModelName = Annotated[Optional[str], typer.Option(
+    help=f"Model name (see `nnaudit models`). Default: {DEFAULTS.model.name}.")]
+Epochs = Annotated[Optional[int], typer.Option(
+    help=f"Training epochs (default {DEFAULTS.train.epochs}).")]
+Seed = Annotated[Optional[int], typer.Option(
+    help=f"One seed for Python, NumPy and torch (default {DEFAULTS.seed}).")]
+Device = Annotated[Optional[str], typer.Option(
+    help=f"auto, cpu or cuda (default {DEFAULTS.device}).")]
+DataDir = Annotated[Optional[Path], typer.Option(help="Where torchvision datasets and CSVs live.")]
+Audits = Annotated[Optional[str], typer.Option(
+    help="Comma-separated audits: " + ", ".join([*BY_NAME, *GROUPS]) + " (those the model "
+         "cannot support are recorded as skipped, with the reason).")]
+Full = Annotated[bool, typer.Option(
+    "--full", help="The complete protocols (5 seeds, full sweeps, every corruption); meant for "
+                   "a GPU.")]
+Pdf = Annotated[bool, typer.Option("--pdf", help="Also write report.pdf.")]
+Lang = Annotated[Optional[str], typer.Option(help="Report language: en or fr.")]
+Out = Annotated[Optional[Path], typer.Option("--out", "-o", help=OUT_HELP)]
+Settings = Annotated[list[str], typer.Option(
+    "--set", help="Any config key, e.g. --set train.lr=0.01 (repeatable).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
+AsJson = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 
 
 def console(stderr: bool = False):

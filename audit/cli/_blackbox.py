@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional
 
 import typer
 
-from nnaudit.cli._app import JSON_HELP, OUT_HELP, QUIET_HELP, app, flags, report_run, resolve_config
+from nnaudit.cli._app import AsJson, Lang, Out, Quiet, app, flags, report_run, resolve_config
 
 
 @app.command()
@@ -22,13 +21,11 @@ def fairness(
     min_group_size: Optional[int] = typer.Option(None, help="Smaller groups are flagged, not ranked (default 30)."),
     n_boot: Optional[int] = typer.Option(None, help="Bootstrap resamples for intervals (default 1000)."),
     seed: Optional[int] = typer.Option(None, help="Seed of the bootstrap."),
-    lang: Optional[str] = typer.Option(None, help="Report language: en or fr."),
+    lang: Lang = None,
     engine: str = typer.Option("auto", help="Who counts the rows: duckdb (out of core, the default for files), spark (a cluster) or pandas (in memory)."),
     spark_master: Optional[str] = typer.Option(None, help="Spark master URL (spark://host:7077, yarn, local[*]); implies --engine spark."),
     memory_limit: Optional[str] = typer.Option(None, help="DuckDB's memory limit, e.g. 2GB (beyond it DuckDB spills to disk)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help=OUT_HELP),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    out: Out = None, quiet: Quiet = False, as_json: AsJson = False,
 ) -> None:
     """Audit any model from its predictions alone (black-box mode), at any size."""
     from nnaudit.pipeline import run_blackbox

@@ -3,37 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from nnaudit.cli._app import (JSON_HELP, OUT_HELP, QUIET_HELP, SET_HELP, app, console, flags,
-                              report_run, resolve_config)
+from nnaudit.cli._app import (AsJson, Audits, ConfigFile, DataDir, DatasetName, Device, Epochs,
+                              Full, Lang, ModelName, Out, Pdf, Quiet, Seed, Settings, app,
+                              console, flags, report_run, resolve_config)
 from nnaudit.config import DEFAULTS
-
-_D = DEFAULTS
 
 
 @app.command()
 def run(
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML config file (e.g. a run's config.toml to repeat it)."),
-    dataset: Optional[str] = typer.Option(None, help=f"Dataset name (see `nnaudit datasets`). Default: {_D.data.name}."),
-    model: Optional[str] = typer.Option(None, help=f"Model name (see `nnaudit models`). Default: {_D.model.name}."),
-    epochs: Optional[int] = typer.Option(None, help=f"Training epochs (default {_D.train.epochs})."),
-    seed: Optional[int] = typer.Option(None, help=f"One seed for Python, NumPy and torch (default {_D.seed})."),
-    device: Optional[str] = typer.Option(None, help=f"auto, cpu or cuda (default {_D.device})."),
-    skew: Optional[float] = typer.Option(None, help="shades-mnist: share of dark-tone images in training (0.5 = balanced control)."),
-    data_dir: Optional[Path] = typer.Option(None, help="Where torchvision datasets and CSVs live."),
-    audits: Optional[str] = typer.Option(None, help="Comma-separated audits to run (see docs/ARCHITECTURE.md): fairness, generalization (memorization, membership, seed_stability, gradient_health), saliency."),
-    full: bool = typer.Option(False, "--full", help="Complete generalization protocol (5 seeds, full sweep, ablation); meant for a GPU."),
-    country: Optional[str] = typer.Option(None, help=f"ISO 3166 alpha-3 country code for the carbon intensity (default {_D.energy.country})."),
-    pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf."),
-    lang: Optional[str] = typer.Option(None, help="Report language: en or fr."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help=OUT_HELP),
-    set_: list[str] = typer.Option([], "--set", help=SET_HELP),
-    resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run directory from its last checkpoint."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    config: ConfigFile = None, dataset: DatasetName = None, model: ModelName = None,
+    epochs: Epochs = None, seed: Seed = None, device: Device = None,
+    skew: Annotated[Optional[float], typer.Option(
+        help="shades-mnist: share of dark-tone images in training (0.5 = balanced control).")] = None,
+    data_dir: DataDir = None, audits: Audits = None, full: Full = False,
+    country: Annotated[Optional[str], typer.Option(
+        help="ISO 3166 alpha-3 country code for the carbon intensity "
+             f"(default {DEFAULTS.energy.country}).")] = None,
+    pdf: Pdf = False, lang: Lang = None, out: Out = None, set_: Settings = [],  # noqa: B006
+    resume: Annotated[Optional[Path], typer.Option(
+        help="Continue an interrupted run directory from its last checkpoint.")] = None,
+    quiet: Quiet = False, as_json: AsJson = False,
 ) -> None:
     """Train a model and run every audit on it; with no options, LeNet-5 on shades-mnist."""
     from nnaudit.pipeline import run_pipeline
@@ -50,23 +43,16 @@ def run(
         "audits.protocol": "full" if full else None, "report.pdf": True if pdf else None,
     }), set_)
     _execute(lambda progress: run_pipeline(cfg, resume_dir=resume, on_stage=progress.stage,
-                                           on_epoch=progress.epoch),
+                                           on_epoch=progress.epoch, on_tasks=progress.tasks),
              epochs=cfg.train.epochs, quiet=quiet, as_json=as_json)
 
 
 @app.command()
 def train(
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML config file."),
-    dataset: Optional[str] = typer.Option(None, help=f"Dataset name (see `nnaudit datasets`). Default: {_D.data.name}."),
-    model: Optional[str] = typer.Option(None, help=f"Model name (see `nnaudit models`). Default: {_D.model.name}."),
-    epochs: Optional[int] = typer.Option(None, help=f"Training epochs (default {_D.train.epochs})."),
-    seed: Optional[int] = typer.Option(None, help=f"One seed for Python, NumPy and torch (default {_D.seed})."),
-    device: Optional[str] = typer.Option(None, help=f"auto, cpu or cuda (default {_D.device})."),
-    data_dir: Optional[Path] = typer.Option(None, help="Where torchvision datasets and CSVs live."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help=OUT_HELP),
-    set_: list[str] = typer.Option([], "--set", help=SET_HELP),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    config: ConfigFile = None, dataset: DatasetName = None, model: ModelName = None,
+    epochs: Epochs = None, seed: Seed = None, device: Device = None, data_dir: DataDir = None,
+    out: Out = None, set_: Settings = [], quiet: Quiet = False,  # noqa: B006
+    as_json: AsJson = False,
 ) -> None:
     """Train only (no audits, no report): a run directory with the model, history and energy."""
     from nnaudit.pipeline import run_pipeline
@@ -83,22 +69,20 @@ def train(
 
 @app.command()
 def audit(
-    model: str = typer.Option(..., "--model", "-m", help="The model: a run directory, package.module:callable or path/to/file.py:callable (a factory of a fresh nn.Module), or a torch.export (.pt2) or TorchScript file."),
-    dataset: str = typer.Option(..., help="Dataset to audit it on (see `nnaudit datasets`)."),
-    weights: Optional[Path] = typer.Option(None, help="A state_dict for the factory's model (loaded with weights_only=True)."),
-    data_dir: Optional[Path] = typer.Option(None, help="Where torchvision datasets and CSVs live."),
-    audits: Optional[str] = typer.Option(None, help="Comma-separated audits; those the model cannot support are recorded as skipped, with the reason."),
-    trained_on_dataset: bool = typer.Option(False, "--trained-on-dataset", help="The model was trained on this dataset's training split (enables the membership attack)."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML config file."),
-    seed: Optional[int] = typer.Option(None, help=f"One seed for Python, NumPy and torch (default {_D.seed})."),
-    device: Optional[str] = typer.Option(None, help=f"auto, cpu or cuda (default {_D.device})."),
-    full: bool = typer.Option(False, "--full", help="Complete generalization protocol; meant for a GPU."),
-    pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf."),
-    lang: Optional[str] = typer.Option(None, help="Report language: en or fr."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help=OUT_HELP),
-    set_: list[str] = typer.Option([], "--set", help=SET_HELP),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    model: Annotated[str, typer.Option(
+        "--model", "-m", help="The model: a run directory, package.module:callable or "
+        "path/to/file.py:callable (a factory of a fresh nn.Module), or a torch.export (.pt2) "
+        "or TorchScript file.")],
+    dataset: Annotated[str, typer.Option(help="Dataset to audit it on (see `nnaudit datasets`).")],
+    weights: Annotated[Optional[Path], typer.Option(
+        help="A state_dict for the factory's model (loaded with weights_only=True).")] = None,
+    data_dir: DataDir = None, audits: Audits = None,
+    trained_on_dataset: Annotated[bool, typer.Option(
+        "--trained-on-dataset", help="The model was trained on this dataset's training split "
+                                     "(enables the membership attack).")] = False,
+    config: ConfigFile = None, seed: Seed = None, device: Device = None, full: Full = False,
+    pdf: Pdf = False, lang: Lang = None, out: Out = None, set_: Settings = [],  # noqa: B006
+    quiet: Quiet = False, as_json: AsJson = False,
 ) -> None:
     """Audit a model you bring (a run, a factory with weights, an exported file) on any dataset."""
     from nnaudit.pipeline import run_audit
@@ -111,7 +95,7 @@ def audit(
     cfg = resolve_config(config, {**_training_of(model), **given}, set_)
     _execute(lambda progress: run_audit(cfg, model, weights=weights,
                                         trained_on_dataset=trained_on_dataset,
-                                        on_stage=progress.stage),
+                                        on_stage=progress.stage, on_tasks=progress.tasks),
              epochs=0, quiet=quiet, as_json=as_json)
 
 
@@ -185,6 +169,12 @@ class _Progress:
             self.bar.update(self.task, completed=self.bar.tasks[self.task].total)
         total = self.epochs if name == "training" else 1
         self.task = self.bar.add_task(name, total=total, metrics="")
+
+    def tasks(self, done: int, total: int) -> None:
+        """An audit's trainings (in this process or Ray tasks): one bar, ``done`` of ``total``."""
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, total=total, completed=done,
+                            metrics=f"{done}/{total} trainings")
 
     def epoch(self, stats: dict) -> None:
         if self.bar is None or self.task is None:

@@ -8,14 +8,14 @@ from typing import Optional
 
 import typer
 
-from nnaudit.cli._app import JSON_HELP, app, console, report_run
+from nnaudit.cli._app import AsJson, app, console, report_run
 from nnaudit.errors import UserInputError
 
 
 @app.command("list")
 def list_(
     runs_dir: Path = typer.Argument(Path("runs"), help="Folder of run directories."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: AsJson = False,
 ) -> None:
     """List runs: status, date, dataset, model and headline metrics."""
     from nnaudit.store import list_runs
@@ -33,7 +33,7 @@ def list_(
 @app.command()
 def show(
     run_dir: Path = typer.Argument(..., help="A run directory."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: AsJson = False,
 ) -> None:
     """Show one run: metrics, each audit's findings, and its files."""
     from nnaudit.store import Run

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import inspect
 from importlib import import_module
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Callable
 
+from nnaudit._plugins import entry_point_callables, first_doc_line
 from nnaudit.data.dataset import AuditDataset
 from nnaudit.errors import UserInputError
 
@@ -53,12 +53,7 @@ def register(name: str, loader: Callable[..., AuditDataset], description: str = 
     if not replace and name in _names():
         raise UserInputError(f"dataset {name!r} is already registered; pass replace=True to "
                              "replace it.")
-    _REGISTERED[name] = (loader, description or _first_line(loader))
-
-
-def _first_line(function: Callable) -> str:
-    doc = (inspect.getdoc(function) or "").strip().splitlines()
-    return doc[0] if doc else ""
+    _REGISTERED[name] = (loader, description or first_doc_line(loader))
 
 
 def _names() -> dict[str, str]:
@@ -66,10 +61,9 @@ def _names() -> dict[str, str]:
     global _loaded_entry_points
     if not _loaded_entry_points:
         _loaded_entry_points = True
-        for point in entry_points(group=ENTRY_POINT_GROUP):
-            if point.name not in _BUILTIN and point.name not in _REGISTERED:
-                loader = point.load()
-                _REGISTERED[point.name] = (loader, _first_line(loader))
+        for name, loader in entry_point_callables(ENTRY_POINT_GROUP,
+                                                  [*_BUILTIN, *_REGISTERED]).items():
+            _REGISTERED[name] = (loader, first_doc_line(loader))
     return {**{n: d for n, (_, _, d) in _BUILTIN.items()},
             **{n: d for n, (_, d) in _REGISTERED.items()}}
 

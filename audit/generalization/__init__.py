@@ -28,18 +28,19 @@ from torch import nn
 from nnaudit.config import TrainConfig
 from nnaudit.errors import UserInputError
 from nnaudit.generalization import _figures, _findings
-from nnaudit.generalization._ablation import run_ablation
+from nnaudit.compute import Backend, LocalBackend
+from nnaudit.generalization._ablation import ablation_jobs, ablation_table
 from nnaudit.generalization._gradients import (EXPLODING_RATIO, VANISHING_RATIO, gradient_health,
                                                gradient_norms)
 from nnaudit.generalization._membership import (MIN_GROUP_SIZE, example_losses, membership_table,
                                                 roc_points)
-from nnaudit.generalization._noise_sweep import (corrupt_labels, noisy_label_sets,
-                                                 run_noise_sweep)
+from nnaudit.generalization._noise_sweep import (corrupt_labels, noise_sweep_job,
+                                                 noise_sweep_table, noisy_label_sets)
 from nnaudit.generalization._protocol import ABLATION_ROWS, Protocol, make_protocol
-from nnaudit.generalization._random_labels import random_label_tables, train_on_random_pixels
+from nnaudit.generalization._random_labels import random_label_tables, random_pixels_job
 from nnaudit.generalization._schemas import (GRADIENT_TABLES, MEMBERSHIP_TABLES,
                                              MEMORIZATION_TABLES, SEED_TABLES)
-from nnaudit.generalization._seeds import run_seed_stability
+from nnaudit.generalization._seeds import seed_tables, seeds_job
 from nnaudit.generalization._subsets import draw_subsets
 from nnaudit.models import ModelFactory, factory as registered_factory
 from nnaudit.results import AuditResult
@@ -57,7 +58,7 @@ HELDOUT_LABEL_SEED = 10_000
 
 def memorization_audit(dataset, factory: ModelFactory, train_config: TrainConfig,
                        device: torch.device | str, *, protocol: str = "default",
-                       seed: int = 0) -> AuditResult:
+                       seed: int = 0, compute: Backend | None = None) -> AuditResult:
     """Can the architecture fit random labels, and what do label noise and regularizers change?
 
     Parameters
@@ -67,41 +68,52 @@ def memorization_audit(dataset, factory: ModelFactory, train_config: TrainConfig
     train_config : the audited training's hyper-parameters; the experiments use them with the
         protocol's batch size, learning-rate scale and epoch budget.
     protocol : "default" (bounded, for two CPU cores) or "full" (the complete protocol, GPU).
+    compute : where the trainings run (`nnaudit.compute`); default: in this process.
 
-    The result's ``models["random_labels"]`` is the model trained on random labels, which the
-    membership attack and the saliency audit's data-randomization test reuse.
+    Every model trains until it reaches the protocol's training accuracy or its epoch budget,
+    alone or stacked with the others alike. The result's ``models["random_labels"]`` is the
+    model trained on random labels, which the membership attack and the saliency audit's
+    data-randomization test reuse.
     """
     device = torch.device(device)
+    backend = compute or LocalBackend(device)
     plan = make_protocol(protocol, device)
     _refuse_batch_norm(factory, "memorization")
     config = _memorization_config(train_config, plan, seed)
     data = draw_subsets(dataset, plan.n_train, seed)
     chance, budget, target = 1.0 / dataset.num_classes, plan.epoch_budget, plan.target_train_acc
-    seconds: dict[str, float] = {}
 
-    # Random-label test and label-noise sweep: one stack of models, one per corruption rate.
-    clock = time.perf_counter()
+    # The trainings, all handed to the backend at once (Ray runs them side by side): the
+    # label-noise sweep (its rates 0 and 1 are the random-label test's true and random
+    # labels), random pixels, and each regularizer row the sweep does not already have.
     fractions = plan.noise_fractions
-    sweep_result, sweep_labels, sweep = run_noise_sweep(
-        data, factory, dataset.num_classes, config, device, fractions, budget, target, seed)
     true_k, random_k = fractions.index(0.0), fractions.index(1.0)
+    sweep_job, sweep_labels = noise_sweep_job(data, factory, dataset.num_classes, config,
+                                              fractions, budget, target, seed)
+    jobs = {"sweep": sweep_job}
+    if plan.random_pixels:
+        jobs["random pixels"] = random_pixels_job(data, factory, config, budget, target, seed)
+    plain = {"augment": config.augment, "dropout": float(factory.options.get("dropout", 0.0)),
+             "weight_decay": config.weight_decay}
+    labels = {"true": sweep_labels[true_k], "random": sweep_labels[random_k]}
+    row_jobs = ablation_jobs(data, factory, config, plan.ablation_rows, labels, budget, target,
+                             seed, trained=plain)
+    jobs.update(row_jobs)
+    clock = time.perf_counter()
+    results = dict(zip(jobs, backend.run(list(jobs.values()))))
+    seconds = {"trainings": time.perf_counter() - clock,
+               **{job.condition: results[name].train_seconds for name, job in jobs.items()}}
+
+    sweep_result = results["sweep"]
+    sweep = noise_sweep_table(sweep_result, fractions, target)
     runs = {"true labels": (sweep_result, true_k), "random labels": (sweep_result, random_k)}
     if plan.random_pixels:
-        runs["random pixels"] = (train_on_random_pixels(data, factory, config, device, budget,
-                                                        target, seed), 0)
+        runs["random pixels"] = (results["random pixels"], 0)
     random_table, curves, slowdown = random_label_tables(runs, target)
-    seconds["random_labels_and_noise_sweep"] = time.perf_counter() - clock
-
-    # Regularizer ablation on true and random labels; the sweep already has the plain row.
-    clock = time.perf_counter()
-    base_settings = {"augment": config.augment,
-                     "dropout": float(factory.options.get("dropout", 0.0)),
-                     "weight_decay": config.weight_decay}
-    ablation = run_ablation(
-        data, factory, config, device, plan.ablation_rows,
-        {"true": sweep_labels[true_k], "random": sweep_labels[random_k]}, budget, target, seed,
-        reuse=(base_settings, sweep_result, {"true": true_k, "random": random_k}))
-    seconds["regularizer_ablation"] = time.perf_counter() - clock
+    ablation = ablation_table(plan.ablation_rows, {
+        row: ((results[row], {kind: i for i, kind in enumerate(labels)}) if row in row_jobs
+              else (sweep_result, {"true": true_k, "random": random_k}))
+        for row in plan.ablation_rows}, target)
 
     findings = (_findings.random_label_findings(random_table, slowdown, chance, budget, target)
                 + _findings.noise_findings(sweep) + _findings.ablation_findings(ablation, target))
@@ -125,7 +137,7 @@ def memorization_audit(dataset, factory: ModelFactory, train_config: TrainConfig
                   "n_train_used": len(data.y_train), "n_test": len(data.y_test),
                   "random_label_model": random_k,
                   "ablation_settings": {row: ABLATION_ROWS[row] for row in plan.ablation_rows},
-                  "seconds": seconds},
+                  "backend": backend.name, "seconds": seconds},
         models={"random_labels": sweep_result.model(random_k).cpu()})
 
 
@@ -192,11 +204,12 @@ def membership_audit(model: nn.Module, dataset, device: torch.device | str, *,
 
 def seed_stability_audit(dataset, factory: ModelFactory, train_config: TrainConfig,
                          device: torch.device | str, *, protocol: str = "default",
-                         seed: int = 0) -> AuditResult:
+                         seed: int = 0, compute: Backend | None = None) -> AuditResult:
     """Would another seed have given another accuracy, or another worst subgroup?
 
     Bouthillier et al. 2021. The architecture is retrained with the protocol's seeds (all at
-    once, stacked) and each model's test errors are broken down by subgroup.
+    once, stacked, as one job of ``compute``: `nnaudit.compute`) and each model's test errors
+    are broken down by subgroup.
     """
     device = torch.device(device)
     plan = make_protocol(protocol, device)
@@ -207,9 +220,10 @@ def seed_stability_audit(dataset, factory: ModelFactory, train_config: TrainConf
     x, y = ((data.x_train, data.y_train) if n_seed_train <= len(data.y_train)
             else (dataset.train.x, dataset.train.y))
     config = replace(config, epochs=plan.seed_epochs or train_config.epochs)
-    runs, groups, summary = run_seed_stability(
-        x, y, data, list(dataset.sensitive), factory, config, device,
-        [seed + k for k in range(plan.n_seeds)])
+    seeds = [seed + k for k in range(plan.n_seeds)]
+    backend = compute or LocalBackend(device)
+    [result] = backend.run([seeds_job(x, y, factory, config, seeds)])
+    runs, groups, summary = seed_tables(result, data, list(dataset.sensitive), seeds)
     return AuditResult(
         name="seed_stability",
         tables={"seed_runs": runs, "seed_groups": groups, "seed_summary": summary},
@@ -217,7 +231,7 @@ def seed_stability_audit(dataset, factory: ModelFactory, train_config: TrainConf
         summary={"seed_test_acc_mean": float(runs.test_acc.mean()),
                  "seed_test_acc_std": float(runs.test_acc.std()) if len(runs) > 1 else None},
         protocol={**_protocol_record(plan, device, seed, factory, config),
-                  "seeds": [seed + k for k in range(plan.n_seeds)], "train_size": len(y),
+                  "seeds": seeds, "train_size": len(y), "backend": backend.name,
                   "epochs": config.epochs})
 
 

@@ -11,10 +11,11 @@ from dataclasses import replace
 import pandas as pd
 import torch
 
+from nnaudit.compute import TrainingJob
 from nnaudit.generalization._noise_sweep import final_accuracy, time_to_fit
 from nnaudit.generalization._protocol import ABLATION_ROWS
 from nnaudit.models import ModelFactory
-from nnaudit.train import ManyResult, train_many
+from nnaudit.train import ManyResult
 
 
 def with_dropout(factory: ModelFactory, dropout: float) -> ModelFactory:
@@ -28,33 +29,36 @@ def with_dropout(factory: ModelFactory, dropout: float) -> ModelFactory:
     return replace(factory, options={**factory.options, "dropout": dropout})
 
 
-def run_ablation(subsets, factory: ModelFactory, config, device,
-                 rows, labels: dict[str, torch.Tensor], budget: int, target: float, seed: int,
-                 reuse: tuple[dict, ManyResult, dict[str, int]] | None = None) -> pd.DataFrame:
+def ablation_jobs(subsets, factory: ModelFactory, config, rows, labels: dict[str, torch.Tensor],
+                  budget: int, target: float, seed: int,
+                  trained: dict | None = None) -> dict[str, TrainingJob]:
+    """One job per regularizer row, the label kinds of ``labels`` ("true", "random") stacked.
+
+    A row whose settings equal ``trained`` (the settings an earlier training already had) gets
+    no job: `ablation_table` reads that training instead. The dropout rate only applies to
+    architectures with a ``dropout`` option (mlp, lenet5, cifar_cnn).
+    """
+    return {row: TrainingJob(
+                "memorization", f"regularizers: {row}",
+                with_dropout(factory, ABLATION_ROWS[row]["dropout"]), subsets.x_train,
+                torch.stack(list(labels.values())),
+                replace(config, epochs=budget, augment=ABLATION_ROWS[row]["augment"],
+                        weight_decay=ABLATION_ROWS[row]["weight_decay"]),
+                (seed,) * len(labels), subsets.x_test, subsets.y_test, stop_at_train_acc=target,
+                test_every_epoch=False)  # the table reads the end of each training
+            for row in rows if ABLATION_ROWS[row] != trained}
+
+
+def ablation_table(rows, results: dict[str, tuple[ManyResult, dict[str, int]]],
+                   target: float) -> pd.DataFrame:
     """One row per (regularizer setting, label kind): train and test accuracy at the end.
 
-    ``labels``: label kind ("true", "random") -> label vector. ``reuse`` = (settings, result,
-    label kind -> model index) skips training a row whose settings an earlier run already had.
-    The dropout rate only applies to architectures with a ``dropout`` option (mlp, lenet5,
-    cifar_cnn).
+    ``results``: row -> (the training that has its settings, label kind -> model index).
     """
     out = []
-    kinds = list(labels)
     for row in rows:
-        settings = ABLATION_ROWS[row]
-        if reuse is not None and reuse[0] == settings:
-            result, index = reuse[1], reuse[2]
-        else:
-            result = train_many(
-                with_dropout(factory, settings["dropout"]), subsets.x_train,
-                torch.stack([labels[k] for k in kinds]),
-                config=replace(config, epochs=budget, augment=settings["augment"],
-                               weight_decay=settings["weight_decay"]),
-                device=device, x_test=subsets.x_test, y_test=subsets.y_test,
-                seeds=[seed] * len(kinds), stop_at_train_acc=target)
-            index = {kind: i for i, kind in enumerate(kinds)}
-        for kind in kinds:
-            out.append({"regularizers": row, "labels": kind, **settings,
-                        **final_accuracy(result, index[kind]),
-                        **time_to_fit(result, index[kind], target)})
+        result, index = results[row]
+        for kind, k in index.items():
+            out.append({"regularizers": row, "labels": kind, **ABLATION_ROWS[row],
+                        **final_accuracy(result, k), **time_to_fit(result, k, target)})
     return pd.DataFrame(out)

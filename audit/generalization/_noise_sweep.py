@@ -11,7 +11,8 @@ from dataclasses import replace
 import pandas as pd
 import torch
 
-from nnaudit.train import ManyResult, train_many
+from nnaudit.compute import TrainingJob
+from nnaudit.train import ManyResult
 
 
 def corrupt_labels(y: torch.Tensor, fraction: float, num_classes: int,
@@ -32,19 +33,26 @@ def noisy_label_sets(y: torch.Tensor, fractions, num_classes: int, seed: int) ->
                         for i, f in enumerate(fractions)])
 
 
-def run_noise_sweep(subsets, factory, num_classes: int, config, device, fractions, budget: int,
-                    target: float, seed: int):
-    """Train one model per corruption rate together; returns (ManyResult, labels, table)."""
+def noise_sweep_job(subsets, factory, num_classes: int, config, fractions, budget: int,
+                    target: float, seed: int) -> tuple[TrainingJob, torch.Tensor]:
+    """One model per corruption rate, trained together until each fits ``target`` or the
+    budget ends; returns the job and its (len(fractions), N) labels. Test accuracy is read
+    after every epoch for the learning curves (true and random labels: rates 0 and 1), once at
+    the end for the other rates."""
     labels = noisy_label_sets(subsets.y_train, fractions, num_classes, seed)
-    result = train_many(factory, subsets.x_train, labels, config=replace(config, epochs=budget),
-                        device=device,
-                        x_test=subsets.x_test, y_test=subsets.y_test,
-                        seeds=[seed] * len(fractions), stop_at_train_acc=target)
-    rows = []
-    for k, fraction in enumerate(fractions):
-        fit = time_to_fit(result, k, target)
-        rows.append({"fraction": float(fraction), **final_accuracy(result, k), **fit})
-    return result, labels, pd.DataFrame(rows)
+    curves = tuple(k for k, fraction in enumerate(fractions) if fraction in (0.0, 1.0))
+    job = TrainingJob("memorization", "label noise " + ", ".join(f"{f:g}" for f in fractions),
+                      factory, subsets.x_train, labels, replace(config, epochs=budget),
+                      (seed,) * len(fractions), subsets.x_test, subsets.y_test,
+                      stop_at_train_acc=target, test_every_epoch=curves)
+    return job, labels
+
+
+def noise_sweep_table(result: ManyResult, fractions, target: float) -> pd.DataFrame:
+    """One row per corruption rate: final accuracies and time to fit."""
+    return pd.DataFrame([{"fraction": float(fraction), **final_accuracy(result, k),
+                          **time_to_fit(result, k, target)}
+                         for k, fraction in enumerate(fractions)])
 
 
 def final_accuracy(result: ManyResult, k: int) -> dict:
@@ -53,12 +61,14 @@ def final_accuracy(result: ManyResult, k: int) -> dict:
 
 
 def time_to_fit(result: ManyResult, k: int, target: float) -> dict:
-    """First epoch at which model k's training accuracy reached ``target`` (NaN if never)."""
+    """First epoch at which model k's training accuracy reached ``target`` (NaN if never), and
+    the epochs it trained (it stops at the target: `train_many`'s ``stop_at_train_acc``)."""
     history = result.history[result.history.model == k]
     reached = history[history.train_acc >= target]
+    epochs_run = int(history.epoch.max())
     if reached.empty:
         return {"reached_target": False, "epochs_to_target": math.nan,
-                "seconds_to_target": math.nan, "epochs_run": result.epochs_run}
+                "seconds_to_target": math.nan, "epochs_run": epochs_run}
     first = reached.iloc[0]
     return {"reached_target": True, "epochs_to_target": int(first.epoch),
-            "seconds_to_target": float(first.seconds), "epochs_run": result.epochs_run}
+            "seconds_to_target": float(first.seconds), "epochs_run": epochs_run}

@@ -14,7 +14,8 @@ import pandas as pd
 import torch
 
 from nnaudit.generalization._noise_sweep import final_accuracy, time_to_fit
-from nnaudit.train import ManyResult, train_many
+from nnaudit.compute import TrainingJob
+from nnaudit.train import ManyResult
 
 
 def random_pixels(x: torch.Tensor, seed: int) -> torch.Tensor:
@@ -23,12 +24,13 @@ def random_pixels(x: torch.Tensor, seed: int) -> torch.Tensor:
     return noise * x.std() + x.mean()
 
 
-def train_on_random_pixels(subsets, factory, config, device, budget: int, target: float,
-                           seed: int) -> ManyResult:
-    return train_many(factory, random_pixels(subsets.x_train, seed), subsets.y_train,
-                      config=replace(config, epochs=budget), device=device,
-                      x_test=subsets.x_test, y_test=subsets.y_test, seeds=[seed],
-                      stop_at_train_acc=target)
+def random_pixels_job(subsets, factory, config, budget: int, target: float,
+                      seed: int) -> TrainingJob:
+    """The model trained on noise images with the true labels (Zhang et al.'s random pixels)."""
+    return TrainingJob("memorization", "random pixels", factory,
+                       random_pixels(subsets.x_train, seed), subsets.y_train,
+                       replace(config, epochs=budget), (seed,), subsets.x_test, subsets.y_test,
+                       stop_at_train_acc=target)
 
 
 def random_label_tables(runs: dict[str, tuple[ManyResult, int]], target: float):

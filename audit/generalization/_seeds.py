@@ -1,25 +1,32 @@
 """Seed stability: would another seed have given another accuracy, or another worst subgroup?
 
 Bouthillier et al. 2021, "Accounting for variance in machine learning benchmarks". The model is
-retrained with K seeds (initialization and data order), all at once with `train_many`.
+retrained with K seeds (initialization and data order), all at once with `train_many`
+(one `nnaudit.compute` job).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from nnaudit.train import train_many
+from nnaudit.compute import TrainingJob
+from nnaudit.train import ManyResult
 
 
-def run_seed_stability(x_train, y_train, subsets, group_columns: list[str], factory, config,
-                       device, seeds: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def seeds_job(x_train, y_train, factory, config, seeds: list[int]) -> TrainingJob:
+    """The architecture trained once per seed (initialization and data order), stacked."""
+    return TrainingJob("seed_stability", "seeds " + ", ".join(map(str, seeds)), factory, x_train,
+                       y_train.expand(len(seeds), -1), config, tuple(seeds),
+                       track_train_acc=False)
+
+
+def seed_tables(result: ManyResult, subsets, group_columns: list[str],
+                seeds: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Returns (per-seed accuracy, per-seed subgroup errors, per-subgroup summary).
 
     The summary has, for each attribute and group, the mean, spread and range of the error
     rate over seeds and in how many seeds the group was that attribute's worst.
     """
-    result = train_many(factory, x_train, y_train.expand(len(seeds), -1), config=config, device=device,
-                        seeds=seeds, track_train_acc=False)
     predicted = result.predict_proba(subsets.x_test).argmax(-1)
     runs, groups = [], []
     for k, seed in enumerate(seeds):

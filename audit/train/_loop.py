@@ -13,6 +13,10 @@ What makes it fast on a GPU, in the order it matters for the small course networ
 - Augmentation (random crop, optional flip, small affine) is one batched `grid_sample` on the
   device.
 
+Two remedies for under-represented groups act here (`nnaudit.mitigation` uses them):
+``sample_weights`` weighs each example's loss, and ``balance_groups`` draws every epoch's batches
+so that each group is drawn equally often (with replacement, on the device).
+
 On CPU the same code runs eagerly and is deterministic: the same seed gives the same history.
 Splits that carry a `stream` (data too large for memory) go through a DataLoader with pinned
 memory and non-blocking copies. The trainer never prints; `on_epoch` receives each epoch's
@@ -70,13 +74,23 @@ class TrainResult:
 def train_model(model: nn.Module, train: "Split", val: "Split | None", config: TrainConfig,
                 device: torch.device | str, *, checkpoint_path: Path | None = None,
                 resume: bool = False,
-                on_epoch: Callable[[dict[str, Any]], None] | None = None) -> TrainResult:
+                on_epoch: Callable[[dict[str, Any]], None] | None = None,
+                sample_weights: torch.Tensor | None = None,
+                balance_groups: torch.Tensor | None = None) -> TrainResult:
     """Train ``model`` on ``train``, validating on ``val`` after each epoch.
 
     With ``checkpoint_path`` the full training state is written there atomically after every
     epoch; ``resume=True`` continues from it (or starts afresh when it does not exist yet) and
     ends, on CPU, with exactly the numbers of an uninterrupted run. An interruption (Ctrl-C)
     leaves the last complete epoch's checkpoint intact.
+
+    ``sample_weights`` (N,): non-negative loss weight of each training example, rescaled to
+    mean 1; the loss of a batch is then the mean of weight x cross-entropy (Shimodaira 2000,
+    J. Stat. Plan. Inference 90(2): importance-weighted empirical risk).
+    ``balance_groups`` (N,): an integer group code per training example; each epoch then
+    draws its examples with replacement, example i with probability 1 / (G n_g(i)), so each of
+    the G groups is drawn equally often (the history's train_loss and train_acc are over
+    those draws).
     """
     device = torch.device(device)
     cuda = device.type == "cuda"
@@ -89,7 +103,9 @@ def train_model(model: nn.Module, train: "Split", val: "Split | None", config: T
         torch.backends.cudnn.benchmark = True
         torch.set_float32_matmul_precision("high")
 
-    train_data = batch_source(train, device)
+    train_data = batch_source(train, device,
+                              loss_weights=_mean_one(sample_weights, len(train.y)),
+                              draw_weights=_balanced_draw(balance_groups, len(train.y)))
     val_data = batch_source(val, device) if val is not None else None
     image_input = train_data.sample_dim == 4
     # NHWC pays on CPUs too (oneDNN): LeNet-5 steps 15-30 % faster alone, training on
@@ -128,10 +144,10 @@ def train_model(model: nn.Module, train: "Split", val: "Split | None", config: T
         lr = config.lr * scheduler.lr_lambdas[0](scheduler.last_epoch)
         model.train()
         sums.zero_()
-        for xb, yb in train_data.train_batches(config.batch_size, order):
+        for xb, yb, wb in train_data.train_batches(config.batch_size, order):
             if augment:
                 xb = augment_images(xb, augment_rng, flip=flip)
-            step(xb.contiguous(memory_format=memory_format), yb)
+            step(xb.contiguous(memory_format=memory_format), yb, wb)
             if config.schedule != "none":  # spares three tiny kernels per step
                 scheduler.step()
         loss_sum, correct = sums.tolist()  # the epoch's one host sync for training
@@ -173,6 +189,31 @@ def train_model(model: nn.Module, train: "Split", val: "Split | None", config: T
         stopped_early=stopped_early,
         images_per_second=train_images * len(steady) / sum(steady) if steady else math.nan,
     )
+
+
+def _mean_one(weights: torch.Tensor | None, n: int) -> torch.Tensor | None:
+    """Loss weights rescaled to mean 1, checked: one per example, finite, >= 0, not all 0."""
+    if weights is None:
+        return None
+    weights = torch.as_tensor(weights, dtype=torch.float64).flatten()
+    if len(weights) != n:
+        raise UserInputError(f"sample_weights has {len(weights)} values for {n} training "
+                             "examples; give one per example.")
+    if not (torch.isfinite(weights).all() and (weights >= 0).all() and weights.sum() > 0):
+        raise UserInputError("sample_weights must be finite and non-negative, and not all 0.")
+    return (weights / weights.mean()).float()
+
+
+def _balanced_draw(groups: torch.Tensor | None, n: int) -> torch.Tensor | None:
+    """Draw weights 1 / n_g per example: every group carries the same total weight."""
+    if groups is None:
+        return None
+    groups = torch.as_tensor(groups).flatten()
+    if len(groups) != n or groups.is_floating_point():
+        raise UserInputError(f"balance_groups must hold one integer group code per training "
+                             f"example ({n}), not {len(groups)} values of {groups.dtype}.")
+    _, codes, sizes = torch.unique(groups, return_inverse=True, return_counts=True)
+    return 1.0 / sizes[codes].double()
 
 
 @torch.inference_mode()

@@ -9,7 +9,8 @@ import torch
 
 from nnaudit.generalization._gradients import gradient_health, gradient_norms
 from nnaudit.generalization._membership import example_losses, loss_threshold_attack
-from nnaudit.generalization._noise_sweep import corrupt_labels, run_noise_sweep
+from nnaudit.generalization._noise_sweep import (corrupt_labels, noise_sweep_job,
+                                                 noise_sweep_table)
 from nnaudit.generalization._subsets import draw_subsets
 from nnaudit.models import factory
 from nnaudit.train import TrainConfig
@@ -89,10 +90,12 @@ def test_deep_sigmoid_mlp_vanishes_and_relu_does_not(shades):
 @pytest.fixture(scope="module")
 def sweep(shades):
     data = draw_subsets(shades, 500, seed=0)
-    result, labels, table = run_noise_sweep(
-        data, factory("mlp", shades.input_shape, 10), 10, TrainConfig(batch_size=32), "cpu",
-        (0.0, 0.5, 1.0), budget=60, target=0.99, seed=0)
-    return data, result, labels, table.set_index("fraction")
+    job, labels = noise_sweep_job(data, factory("mlp", shades.input_shape, 10), 10,
+                                  TrainConfig(batch_size=32), (0.0, 0.5, 1.0), budget=60,
+                                  target=0.99, seed=0)
+    result = job.run("cpu")
+    return data, result, labels, noise_sweep_table(result, (0.0, 0.5, 1.0), 0.99).set_index(
+        "fraction")
 
 
 @pytest.mark.slow

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 import torch
@@ -96,8 +98,63 @@ def test_stop_at_train_acc_stops_before_the_budget():
     assert result.history.train_acc.iloc[-1] >= 0.9
 
 
+def test_a_model_that_reached_the_target_leaves_the_stack():
+    """Each model stops at its own fit and the others train on without it: every model of the
+    stack ends as it ends trained alone (the survivors keep their optimizer state)."""
+    x, _ = _toy()
+    easy = (x[:, 0, 0, 0] > 0.5).long()  # read off one pixel: fitted in a few epochs
+    hard = torch.randint(0, 4, (len(x),), generator=torch.Generator().manual_seed(7))
+    config = TrainConfig(epochs=40, batch_size=50, lr=3e-3)
+    stack = train_many(mlp(widths=(256,)), x, torch.stack([easy, hard]), config=config,
+                       device="cpu", seeds=[1, 2], stop_at_train_acc=0.95)
+    epochs = stack.history.groupby("model").epoch.max()
+    assert epochs[0] < epochs[1]
+    last = stack.history.groupby("model").tail(1).set_index("model")
+    assert last.train_acc[0] >= 0.95
+    assert (stack.history[stack.history.model == 0].train_acc.iloc[:-1] < 0.95).all()
+    for k, (labels, seed) in enumerate([(easy, 1), (hard, 2)]):
+        alone = train_many(mlp(widths=(256,)), x, labels, config=config, device="cpu",
+                           seeds=[seed], stop_at_train_acc=0.95)
+        assert alone.epochs_run == epochs[k]
+        torch.testing.assert_close(stack.predict_proba(x)[k], alone.predict_proba(x)[0],
+                                   atol=1e-4, rtol=1e-4)
+
+
 def test_batch_norm_is_refused():
     x, y = _toy()
     with pytest.raises(ValueError, match="BatchNorm"):
         train_many(mlp(batch_norm=True), x, y,
                    config=TrainConfig(epochs=1), device="cpu")
+
+
+def test_test_accuracy_every_epoch_only_where_asked():
+    x, y = _toy()
+    config = TrainConfig(epochs=3, batch_size=50)
+    every = train_many(mlp(), x, torch.stack([y, y.flip(0)]), config=config, device="cpu",
+                       seeds=[1, 2], x_test=x[:60], y_test=y[:60])
+    some = train_many(mlp(), x, torch.stack([y, y.flip(0)]), config=config, device="cpu",
+                      seeds=[1, 2], x_test=x[:60], y_test=y[:60], test_every_epoch=[1])
+    curve = some.history.pivot(index="epoch", columns="model", values="test_acc")
+    assert curve[0].isna().tolist() == [True, True, False]  # measured after its last epoch only
+    assert curve[1].notna().all()
+    pd.testing.assert_frame_equal(curve.iloc[-1:], every.history.pivot(
+        index="epoch", columns="model", values="test_acc").iloc[-1:])
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_graph_stack_matches_eager_steps_and_survives_a_shrinking_stack():
+    """The stacked step replayed as a CUDA graph trains what the eager step trains, and is
+    captured again when a fitted model leaves the stack."""
+    x, _ = _toy()
+    easy = (x[:, 0, 0, 0] > 0.5).long()
+    hard = torch.randint(0, 4, (len(x),), generator=torch.Generator().manual_seed(7))
+    ys = torch.stack([easy, hard])
+    config = TrainConfig(epochs=30, batch_size=50, lr=3e-3, amp=False)
+    graphed, eager = (train_many(mlp(widths=(256,)), x, ys, config=replace(config, cuda_graphs=on),
+                                 device="cuda", seeds=[1, 2], stop_at_train_acc=0.95)
+                      for on in (True, False))
+    for result in (graphed, eager):
+        assert result.history.groupby("model").epoch.max()[0] < 30  # the stack shrank
+    fitted = [(r.predict_proba(x).argmax(-1) == ys).float().mean(1) for r in (graphed, eager)]
+    torch.testing.assert_close(fitted[0], fitted[1], atol=0.05, rtol=0)

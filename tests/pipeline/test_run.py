@@ -36,7 +36,7 @@ def test_default_run_from_the_command_line(tmp_path):
     # The injected under-representation of dark-tone images is found, beyond the intervals.
     assert "dark" in run.audits["fairness"]["summary"]["worst_group"]
     table = run.table("fairness", "by_group")
-    tone = table[table["attribute"] == "tone"].set_index("group")
+    tone = table[table["attribute"] == "tone"].set_index("subgroup")
     assert tone.loc["dark", "error_rate_low"] > tone.loc["light", "error_rate_high"]
 
     # Zhang et al.'s result in the default budget: the same LeNet-5 fits random labels to the
