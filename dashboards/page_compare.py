@@ -14,7 +14,7 @@ from nnaudit.store import Run
 from nnaudit.dashboards.text import literal
 from nnaudit.dashboards.widgets import (PageContext, audit_section, run_header,
                                         show_course_table, show_table)
-from nnaudit.reports.comparison import relation
+from nnaudit.reports.comparison import base_first, relation
 from nnaudit.reports.view import audits_that_ran, course_tables, robustness_table
 
 
@@ -58,7 +58,7 @@ def render(ctx: PageContext) -> None:
     if len(ctx.selected) != 2:
         st.info(t("Select two runs in the sidebar to compare them."))
         return
-    a, b = ctx.selected
+    a, b = base_first(*ctx.selected)  # a mitigated run after its base run
     cols = st.columns(2)
     for col, label, run in ((cols[0], "A", a), (cols[1], "B", b)):
         with col:

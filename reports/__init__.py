@@ -56,7 +56,7 @@ def render_report(run_path: Path | str, out_dir: Path | str | None = None,
     lang : "en" or "fr".
     compare : a second complete run: write a side-by-side comparison instead of the report.
     """
-    from nnaudit.reports.comparison import build_comparison
+    from nnaudit.reports.comparison import base_first, build_comparison
     from nnaudit.reports.render_html import comparison_html, handout_html, report_html
     from nnaudit.reports.render_pdf import html_to_pdf
     from nnaudit.reports.view import build_report_view
@@ -65,8 +65,11 @@ def render_report(run_path: Path | str, out_dir: Path | str | None = None,
     lang = check_language(lang)
     run = require_complete(run_path)
     other = require_complete(compare) if compare is not None else None
-    view = build_report_view(run, lang)
-    comparison = build_comparison(view, build_report_view(other, lang)) if other else None
+    if other is None:
+        view, comparison = build_report_view(run, lang), None
+    else:  # a mitigated run goes after its base run: B - A is what the remedy changed
+        view, comparison = None, build_comparison(*(build_report_view(r, lang)
+                                                    for r in base_first(run, other)))
 
     def render(fmt: str) -> bytes:
         if comparison is not None:

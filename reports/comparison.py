@@ -68,7 +68,7 @@ def summary_interval(run: Run, audit: str, key: str, value: float) -> tuple[floa
     ``c_low``/``c_high`` columns of the table row that holds the same value (e.g. the worst
     group's error in the fairness ``by_group`` table)."""
     summary = run.audits.get(audit, {}).get("summary") or {}
-    low, high = _real(summary.get(f"{key}_low")), _real(summary.get(f"{key}_high"))
+    low, high = (_real(summary.get(bound)) for bound in _bound_keys(key))
     if low is not None and high is not None:
         return low, high
     for df in run.tables(audit).values():
@@ -81,6 +81,17 @@ def summary_interval(run: Run, audit: str, key: str, value: float) -> tuple[floa
                 row = match.iloc[0]
                 return float(row[low_column]), float(row[high_column])
     return None
+
+
+def _bound_keys(key: str) -> tuple[str, str]:
+    """The summary keys of the interval of ``key``: ``key_low``/``key_high``, with a ``_pct``
+    suffix kept last (``gap_change_pct`` -> ``gap_change_low_pct``)."""
+    stem, suffix = (key[:-4], "_pct") if key.endswith("_pct") else (key, "")
+    return f"{stem}_low{suffix}", f"{stem}_high{suffix}"
+
+
+def _is_bound(key: str) -> bool:
+    return key.removesuffix("_pct").endswith(("_low", "_high"))
 
 
 def _cell(key: str, value: Any, interval: tuple[float, float] | None, fmt: Formatter) -> str:
@@ -119,7 +130,7 @@ def headline_rows(first: Run, second: Run, fmt: Formatter) -> list[HeadlineRow]:
         s1 = first.audits.get(audit, {}).get("summary") or {}
         s2 = second.audits.get(audit, {}).get("summary") or {}
         for key in dict.fromkeys([*s1, *s2]):
-            if key.endswith(("_low", "_high")) or isinstance(s1.get(key, s2.get(key)), dict):
+            if _is_bound(key) or isinstance(s1.get(key, s2.get(key)), dict):
                 continue  # intervals go with their number; nested values stay in the sections
             cells = []
             for run, summary in ((first, s1), (second, s2)):
@@ -132,23 +143,37 @@ def headline_rows(first: Run, second: Run, fmt: Formatter) -> list[HeadlineRow]:
     return rows
 
 
+def mitigates(run: Run, other: Run) -> bool:
+    """Whether ``run`` is ``other`` remedied by ``nnaudit mitigate`` (its manifest's
+    ``mitigates`` names the other run)."""
+    return run.manifest.get("mitigates") in (other.name, other.manifest.get("run_id"))
+
+
+def base_first(first: Run, second: Run) -> tuple[Run, Run]:
+    """The two runs with a mitigated run after its base run, so that B - A is what the remedy
+    changed, whichever order they were given in."""
+    return (second, first) if mitigates(first, second) else (first, second)
+
+
 def relation(first: Run, second: Run, fmt: Formatter,
              quote: Callable[[str], str] = str) -> str:
-    """"B mitigates A" (or the reverse) when a manifest's ``mitigates`` names the other run.
+    """"B is run A after mitigation (method)" when B mitigates A (`base_first` puts a
+    mitigated run second), else "".
 
     ``quote`` shows the method, a string from the manifest (the dashboard's `literal`)."""
-    if second.manifest.get("mitigates") in (first.name, first.manifest.get("run_id")):
+    if mitigates(second, first):
         return fmt.sentence(N_("B is run A after mitigation ({method})."),
                             method=quote(_method(second, fmt)))
-    if first.manifest.get("mitigates") in (second.name, second.manifest.get("run_id")):
-        return fmt.sentence(N_("A is run B after mitigation ({method})."),
-                            method=quote(_method(first, fmt)))
     return ""
 
 
 def _method(run: Run, fmt: Formatter) -> str:
+    """The remedies as the mitigation audit labels them ("threshold (equalized_odds)"), else
+    the method of the manifest's ``mitigation`` settings."""
     protocol = run.audits.get("mitigation", {}).get("protocol") or {}
-    return str(protocol.get("method") or fmt.gettext("method not recorded"))
+    settings = run.manifest.get("mitigation") or {}
+    remedies = protocol.get("remedies") or [settings.get("method")]
+    return ", ".join(str(r) for r in remedies if r) or fmt.gettext("method not recorded")
 
 
 def build_comparison(first: ReportView, second: ReportView) -> Comparison:

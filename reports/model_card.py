@@ -13,12 +13,17 @@ from typing import Any
 
 import pandas as pd
 
+from nnaudit.messages import N_
 from nnaudit.store import Run
 from nnaudit.reports.formatting import Formatter
 from nnaudit.reports.tables import TableView, table_view
 
 MODEL_CARD_FIELDS = ("intended_use", "out_of_scope", "owners", "ethical_considerations",
                      "caveats")
+# How the run's model came to be (manifest ``kind``: `nnaudit.pipeline`, `nnaudit.mitigation`).
+KINDS = {"trained": N_("trained by nnaudit"), "audited": N_("brought by its user, audited"),
+         "blackbox": N_("black-box predictions"),
+         "mitigated": N_("remedied by nnaudit mitigate")}
 
 Fields = list[tuple[str, "str | list[str]"]]
 
@@ -100,7 +105,8 @@ def build_model_card(run: Run, fmt: Formatter) -> ModelCard:
     dataset_name = str(dataset.get("name") or card.get("name") or "")
     details = _present([
         (_("Run"), run.name),
-        (_("Kind"), _("black-box predictions") if blackbox else _("trained by nnaudit")),
+        (_("Kind"), _(KINDS.get(m.get("kind"), KINDS["trained"]))),
+        (_("Mitigates run"), str(m.get("mitigates") or "")),
         (_("Model"), model_name),
         (_("Model options"), options),
         (_("Parameters"), fmt.number(model.get("parameters"), "integer")

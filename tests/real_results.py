@@ -60,18 +60,19 @@ def fairness_result(female_flip: float = 0.25) -> AuditResult:
     return fairness_audit(**biased_predictions(female_flip), n_boot=200, seed=0)
 
 
-def predictions_frame(female_flip: float = 0.25) -> pd.DataFrame:
+def predictions_frame(female_flip: float = 0.25, data: dict | None = None) -> pd.DataFrame:
+    """The predictions file of ``data`` (default `biased_predictions`), as a run stores it."""
     from nnaudit.pipeline import predictions_frame as frame
 
-    data = biased_predictions(female_flip)
+    data = data or biased_predictions(female_flip)
     return frame(data["y_true"], data["y_pred"], data["scores"], CLASSES, data["groups"])
 
 
-def cell_counts(female_flip: float = 0.25):
+def cell_counts(female_flip: float = 0.25, data: dict | None = None):
     """The same predictions counted per intersection cell, as a run stores them."""
     from nnaudit.fairness import count_rows
 
-    data = biased_predictions(female_flip)
+    data = dict(data or biased_predictions(female_flip))
     data.pop("training_groups")
     return count_rows(**data)
 
@@ -170,9 +171,10 @@ def every_result(female_flip: float = 0.25, training_kwh: float = 0.04) -> list[
 def write_run(root: Path, name: str, results: list[AuditResult], *, kind: str = "trained",
               test_accuracy: float = 0.85, skipped: dict[str, str] | None = None,
               model_card: dict | None = None, female_flip: float = 0.25,
-              manifest: dict | None = None) -> Path:
-    """A complete run directory holding ``results``, as the pipeline writes one; ``manifest``:
-    more keys of its manifest."""
+              predictions: dict | None = None, manifest: dict | None = None) -> Path:
+    """A complete run directory holding ``results``, as the pipeline writes one; its
+    predictions: ``predictions`` (`fairness_audit` arguments), by default
+    `biased_predictions` (``female_flip``); ``manifest``: more keys of its manifest."""
     from nnaudit.config import RunConfig
     from nnaudit.pipeline import write_counts
 
@@ -180,8 +182,8 @@ def write_run(root: Path, name: str, results: list[AuditResult], *, kind: str = 
     writer = RunWriter(Path(root) / name)
     writer.path.mkdir(parents=True)
     writer.write_config(config)
-    writer.write_table("predictions.parquet", predictions_frame(female_flip))
-    write_counts(writer, cell_counts(female_flip))
+    writer.write_table("predictions.parquet", predictions_frame(female_flip, predictions))
+    write_counts(writer, cell_counts(female_flip, predictions))
     if kind == "trained":
         writer.write_table("history.parquet", pd.DataFrame({
             "epoch": [1, 2, 3], "train_loss": [0.6, 0.45, 0.4], "train_acc": [0.8, 0.86, 0.9],
@@ -203,19 +205,41 @@ def write_run(root: Path, name: str, results: list[AuditResult], *, kind: str = 
     return writer.path
 
 
+@functools.cache
+def threshold_mitigation() -> tuple[AuditResult, AuditResult, dict]:
+    """The real ``mitigation`` audit of `fairness_result`'s predictions remedied by thresholds
+    per sex (fairlearn, equalized odds) fitted on another draw of the same biased model, the
+    fairness audit of the remedied decisions and those decisions (`fairness_audit` arguments,
+    no scores: the thresholds flip coins), as ``nnaudit mitigate --method threshold`` makes them
+    (about 2 s)."""
+    from nnaudit.fairness import fairness_audit
+    from nnaudit.mitigation import (CONSTRAINTS, DecisionSpace, Evaluation, Remedy,
+                                    fit_thresholds, mitigation_result)
+
+    fit, test = biased_predictions(0.25, seed=1), biased_predictions(0.25)
+    thresholds = fit_thresholds(fit["scores"][:, 1], fit["y_true"] == 1,
+                                fit["groups"]["sex"].to_numpy(), constraint="equalized_odds")
+    space = DecisionSpace.of(CLASSES, "yes", 0.5)
+    decisions = space.from_positive(thresholds.decide(test["scores"][:, 1],
+                                                      test["groups"]["sex"].to_numpy(), seed=0))
+    remedy = Remedy("threshold", "threshold (equalized_odds)", decisions,
+                    CONSTRAINTS["equalized_odds"], "another draw of the model's predictions",
+                    constraint="equalized_odds", thresholds=thresholds.table())
+    mitigation = mitigation_result(Evaluation(test["y_true"], test["y_pred"], test["groups"],
+                                              space, ["sex"], "the test split", n_boot=200),
+                                   [remedy])
+    remedied = {**test, "y_pred": decisions, "scores": None}
+    return mitigation, fairness_audit(**remedied, n_boot=200, seed=0), remedied
+
+
 def mitigated_run(root: Path, name: str, base: Path) -> Path:
-    """A run written as ``nnaudit mitigate`` (issue 19, being built) will write one: its manifest
-    names the base run (``mitigates``) and it holds an audit the renderers have no view for,
-    ``mitigation``, here with the real fairness tables and findings of the less biased model."""
-    from unittest import mock
-
-    import nnaudit.audits
-
-    after = fairness_result(0.10)
-    mitigation = AuditResult(name="mitigation", tables={"by_group": after.tables["by_group"]},
-                             findings=after.findings, summary=after.summary,
-                             protocol={"method": "threshold_optimizer"})
-    with mock.patch.dict(nnaudit.audits._OTHER_TABLES, {"mitigation": "nnaudit.fairness:TABLES"}):
-        return write_run(root, name, [after, energy_result(0.05), mitigation],
-                         test_accuracy=0.84, female_flip=0.10,
-                         manifest={"mitigates": Path(base).name})
+    """``base`` remedied by thresholds per sex, written as ``nnaudit mitigate`` writes it: its
+    manifest names the base run (``mitigates``) and the method, and it holds the fairness audit
+    of the remedied decisions and the ``mitigation`` audit (`threshold_mitigation`)."""
+    mitigation, after, remedied = threshold_mitigation()
+    return write_run(root, name, [after, energy_result(0.05), mitigation], kind="mitigated",
+                     test_accuracy=float(mitigation.tables["methods"]["accuracy_after"][0]),
+                     predictions=remedied,
+                     manifest={"mitigates": Path(base).name, "mitigation": {
+                         "method": "threshold", "constraint": "equalized_odds",
+                         "attributes": ["sex"]}})

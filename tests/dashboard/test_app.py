@@ -78,7 +78,7 @@ def test_runs_page_filters_and_sorts(app):
     at.selectbox(key="sort_by").set_value("test_accuracy")
     at.toggle(key="sort_descending").set_value(False)
     table = rerun(at).dataframe[0].value
-    assert table["Run"].tolist() == [RUN_A, MITIGATED, RUN_B]     # 81.2 %, 84 %, 84.5 %
+    assert table["Run"].tolist() == [MITIGATED, RUN_A, RUN_B]     # 75.3 %, 81.2 %, 84.5 %
     at.text_input(key="filter_text").set_value("balanced")
     assert rerun(at).dataframe[0].value["Run"].tolist() == [RUN_B]
 
@@ -193,8 +193,12 @@ def test_robustness_page_tables_severity_slider_and_adversarial_figure(app, runs
 
 
 def test_compare_a_run_with_its_mitigated_run(app, runs_dir):
-    at = app("compare", runs=(RUN_A, MITIGATED))
-    assert any(i.value == "B is run A after mitigation (` threshold_optimizer `)." for i in at.info)
+    # chosen in either order, the base run is A and the mitigated run B: B - A is the remedy's
+    at = app("compare", runs=(MITIGATED, RUN_A))
+    assert any(i.value == "B is run A after mitigation (` threshold (equalized_odds) `)."
+               for i in at.info)
+    accuracy = next(df.value for df in at.dataframe if "difference" in df.value)
+    assert accuracy.set_index("metric").loc["test_accuracy", "A"] == ACCURACY[RUN_A]
     # both runs' table, each in two parts (12 columns)
     assert gender_shades(at).count("Error rates by group (Gender Shades layout)") == 4
     # the mitigation audit, which no page knows, is shown first, generically, for B

@@ -9,7 +9,7 @@ import pytest
 matplotlib.use("Agg")
 
 from real_results import (SCRIPT_GROUP, energy_result, every_result,  # noqa: E402
-                          fairness_result, predictions_frame, write_run)
+                          fairness_result, mitigated_run, predictions_frame, write_run)
 
 MODEL_CARD = {"intended_use": "Teaching fairness auditing in a course.",
               "out_of_scope": "Any decision about real people."}
@@ -30,6 +30,12 @@ def balanced_run(runs_root):
     """The same kind of model with a smaller injected disparity, for the comparison."""
     return write_run(runs_root, "balanced", [fairness_result(0.10), energy_result(0.08)],
                      test_accuracy=0.861, female_flip=0.10)
+
+
+@pytest.fixture(scope="session")
+def remedied_run(runs_root, full_run):
+    """``full_run`` remedied by thresholds per sex, with the real ``mitigation`` audit."""
+    return mitigated_run(runs_root, "remedied", full_run)
 
 
 @pytest.fixture(scope="session")

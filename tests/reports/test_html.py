@@ -228,6 +228,30 @@ def test_comparison_shows_both_runs_tables_and_the_differences(full_run, balance
     assert "Run B has no such table." in html            # B has no memorization audit
 
 
+def test_a_mitigated_run_is_compared_after_its_base_run(full_run, remedied_run, tmp_path):
+    """Asked from the mitigated run, the comparison still puts the base run first, so B - A is
+    what the remedy changed; the mitigation audit, which has no view of its own, is shown."""
+    [path] = render_report(remedied_run, out_dir=tmp_path, compare=full_run)
+    html = path.read_text(encoding="utf-8")
+    text = text_of(html)
+    assert "A: full" in text and "B: remedied" in text
+    assert "B is run A after mitigation (threshold (equalized_odds))." in text
+    rows = {text_of(r).strip() for r in re.findall(r"<tr>(.*?)</tr>", html, re.S)}
+    assert "Kind trained by nnaudit remedied by nnaudit mitigate" in rows
+    assert "Mitigates run — full" in rows
+    accuracy = Run.open(remedied_run).table("mitigation", "methods")["accuracy_after"][0]
+    assert (f"Model Test accuracy 85% {format_number(accuracy, 'en', 'percent')} "
+            f"−{format_number((0.85 - accuracy) * 100, 'en')} pp") in rows
+    gap = Run.open(remedied_run).audits["mitigation"]["summary"]
+    assert (f"Mitigation Gap change pct — {format_number(gap['gap_change_pct'], 'en', 'percent')}"
+            f" [{format_number(gap['gap_change_low_pct'], 'en', 'percent')}, "
+            f"{format_number(gap['gap_change_high_pct'], 'en', 'percent')}] —") in rows
+    assert not any(r.startswith("Mitigation Gap change low") for r in rows)
+    assert html.count('class="course-table gender_shades"') == 4
+    finding = next(f for f in Run.open(remedied_run).findings("mitigation"))
+    assert text_of(format_finding(finding, "en")) in text
+
+
 def test_options_are_validated(full_run, balanced_run, tmp_path):
     with pytest.raises(UserInputError, match="docx"):
         render_report(full_run, out_dir=tmp_path, formats="html,docx")
