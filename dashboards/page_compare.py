@@ -14,7 +14,7 @@ from nnaudit.store import Run
 from nnaudit.dashboards.text import literal
 from nnaudit.dashboards.widgets import (PageContext, audit_section, run_header,
                                         show_course_table, show_table)
-from nnaudit.reports.comparison import base_first, relation
+from nnaudit.reports.comparison import base_first, difference_text, relation
 from nnaudit.reports.view import audits_that_ran, course_tables, robustness_table
 
 
@@ -79,9 +79,11 @@ def render(ctx: PageContext) -> None:
     main = [m for m in HEADLINE if m in rows.index]
     for col, key in zip(st.columns(max(len(main), 1)), main):
         label, kind = HEADLINE[key]
-        difference = rows.loc[key, "difference"]
+        change = difference_text(key.rsplit(".", 1)[-1], rows.loc[key, "A"], rows.loc[key, "B"],
+                                 ctx.fmt)
+        # Streamlit draws the arrow from an ASCII minus; "—": nothing to compare
         col.metric(t(label) + " (B)", ctx.number(rows.loc[key, "B"], kind),
-                   delta=None if pd.isna(difference) else ctx.number(difference, kind),
+                   delta=None if change == "—" else change.replace("−", "-"),
                    delta_color="off")
     show_table(ctx, table.rename(columns={"metric": t("metric"), "difference": t("difference")}),
                "comparison", b)

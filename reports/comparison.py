@@ -103,7 +103,8 @@ def _cell(key: str, value: Any, interval: tuple[float, float] | None, fmt: Forma
     return text
 
 
-def _difference(key: str, first: Any, second: Any, fmt: Formatter) -> str:
+def difference_text(key: str, first: Any, second: Any, fmt: Formatter) -> str:
+    """B - A with its sign; a change of a rate in percentage points ("+1.1 pp")."""
     a, b = _real(first), _real(second)
     if a is None or b is None or math.isnan(a) or math.isnan(b):
         return "—"
@@ -123,7 +124,7 @@ def headline_rows(first: Run, second: Run, fmt: Formatter) -> list[HeadlineRow]:
     for key in dict.fromkeys([*m1, *m2]):
         rows.append(HeadlineRow(_("Model"), fmt.label(key), _cell(key, m1.get(key), None, fmt),
                                 _cell(key, m2.get(key), None, fmt),
-                                _difference(key, m1.get(key), m2.get(key), fmt)))
+                                difference_text(key, m1.get(key), m2.get(key), fmt)))
     audits = [n for n in dict.fromkeys([*first.audits, *second.audits])
               if first.audit_ran(n) or second.audit_ran(n)]
     for audit in audits:
@@ -139,7 +140,7 @@ def headline_rows(first: Run, second: Run, fmt: Formatter) -> list[HeadlineRow]:
                             if run.audit_ran(audit) and _real(value) is not None else None)
                 cells.append(_cell(key, value, interval, fmt))
             rows.append(HeadlineRow(fmt.audit_title(audit), fmt.label(key), *cells,
-                                    _difference(key, s1.get(key), s2.get(key), fmt)))
+                                    difference_text(key, s1.get(key), s2.get(key), fmt)))
     return rows
 
 

@@ -271,7 +271,7 @@ def test_compare_shows_differences(app, runs_dir):
         worst[1] - worst[0])
     accuracy = next(m for m in at.metric if m.label == "Test accuracy (B)")
     assert accuracy.value == format_number(b, "en", "percent")
-    assert accuracy.delta == format_number(b - a, "en", "percent")
+    assert accuracy.delta == f"+{format_number((b - a) * 100, 'en')} pp"   # percentage points
     one = app("compare", runs=(RUN_A,))
     assert any("two runs" in i.value for i in one.info)
 
