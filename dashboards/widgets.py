@@ -139,8 +139,13 @@ X_COLUMNS = ("epoch", "step", "fraction", "noise", "noise_fraction", "corruption
              "fraction_removed", "seed", "layer")
 
 
-def line_chart(df: pd.DataFrame, x: str, y_columns: list[str], t: Callable[[str], str]) -> alt.Chart:
-    long = df[[x, *y_columns]].melt(id_vars=x, var_name="series", value_name="value")
+def line_chart(df: pd.DataFrame, x: str, y_columns: list[str], by: str | None,
+               t: Callable[[str], str]) -> alt.Chart:
+    """One line per y column, and per value of ``by`` when the table holds several curves."""
+    ids = [x] if by is None else [x, by]
+    long = df[[*ids, *y_columns]].melt(id_vars=ids, var_name="series", value_name="value")
+    if by is not None:
+        long["series"] = long[by].astype(str) + " · " + long["series"]
     return alt.Chart(long).mark_line(point=True).encode(
         x=alt.X(f"{x}:Q", title=t(x.replace("_", " "))),
         y=alt.Y("value:Q", title=t("value")),
@@ -148,8 +153,10 @@ def line_chart(df: pd.DataFrame, x: str, y_columns: list[str], t: Callable[[str]
         tooltip=[x, "series", alt.Tooltip("value:Q", format=".3f")])
 
 
-def curve_of(df: pd.DataFrame) -> tuple[str, list[str]] | None:
-    """(x, numeric y columns) when a table reads as curves over epochs, fractions, ..."""
+def curve_of(df: pd.DataFrame) -> tuple[str, list[str], str | None] | None:
+    """(x, numeric y columns, the text column that tells curves apart) when a table reads as
+    curves over epochs, fractions, ...: a learning-curves table holds one curve per
+    condition, and drawn as one line it would zigzag between them."""
     x = first_column(df, X_COLUMNS)
     if x is None or not pd.api.types.is_numeric_dtype(df[x]):
         return None
@@ -157,7 +164,11 @@ def curve_of(df: pd.DataFrame) -> tuple[str, list[str]] | None:
           and not pd.api.types.is_bool_dtype(df[c])]
     if not ys or df[x].nunique() < 2:
         return None
-    return x, ys
+    by = None
+    if df[x].duplicated().any():
+        by = next((c for c in df.columns if c != x and not pd.api.types.is_numeric_dtype(df[c])
+                   and not pd.api.types.is_bool_dtype(df[c])), None)
+    return x, ys, by
 
 
 def audit_section(ctx: PageContext, run: Run, audit: str, *, with_findings: bool = True,

@@ -251,6 +251,14 @@ def test_generalization_and_interpretability_pages(app, runs_dir):
     sweep = run.table("memorization", "noise_sweep")
     assert sweep["test_acc"].tolist() in [df.value["test_acc"].tolist() for df in at.dataframe
                                           if "fraction" in df.value]
+    # the course's table of Zhang et al. as in the report, then its figure 1a
+    html = gender_shades(at)
+    assert "Fitting random labels (Zhang et al. layout)" in html
+    conditions = run.table("memorization", "random_labels").set_index("condition")
+    assert cell(html, "random labels", 4) == format_number(
+        conditions.loc["random labels", "test_acc"], "en", "points")
+    assert len(at.get("image")) >= 1    # st.pyplot: the training curves
+    assert any("figure 1a" in caption.value for caption in at.caption)
 
     at = app("interpretability", runs=(RUN_A,))
     assert len(at.get("image")) == len(run.figures("saliency"))
