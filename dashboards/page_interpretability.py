@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from nnaudit.dashboards import data
-from nnaudit.dashboards.widgets import (PageContext, audit_section, detail_page,
+from nnaudit.dashboards.widgets import (PageContext, audit_page, audit_section,
                                 show_figures)
 
 METHOD_COLUMNS = ("method", "methods", "attribution")
@@ -16,11 +16,8 @@ METHOD_COLUMNS = ("method", "methods", "attribution")
 
 def render(ctx: PageContext) -> None:
     t = ctx.t
-    run = detail_page(ctx, "Interpretability")
+    run = audit_page(ctx, "Interpretability", "saliency")
     if run is None:
-        return
-    if run.audits.get("saliency", {}).get("status") != "complete":
-        audit_section(ctx, run, "saliency")
         return
 
     tables = data.audit_tables(str(run.path), ctx.mtime(run), "saliency")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nnaudit.dashboards import data
-from nnaudit.dashboards.widgets import (PageContext, audit_section, detail_page,
+from nnaudit.dashboards.widgets import (PageContext, audit_page, audit_section,
                                         show_course_table, show_findings)
 from nnaudit.reports.robustness import attack_table, corruption_table, severities
 from nnaudit.reports.view import sensitive_attributes
@@ -21,11 +21,8 @@ LEADING_FIGURES = ("adversarial", "adversarial_examples")
 
 def render(ctx: PageContext) -> None:
     t = ctx.t
-    run = detail_page(ctx, "Robustness")
+    run = audit_page(ctx, "Robustness", "robustness")
     if run is None:
-        return
-    if run.audits.get("robustness", {}).get("status") != "complete":
-        audit_section(ctx, run, "robustness")
         return
     tables = data.audit_tables(str(run.path), ctx.mtime(run), "robustness")
     attributes = sensitive_attributes(run)

@@ -64,6 +64,16 @@ def detail_page(ctx: PageContext, title: str) -> Run | None:
     return run
 
 
+def audit_page(ctx: PageContext, title: str, audit: str) -> Run | None:
+    """`detail_page` for a page about one audit: None, with the notice of why, when the audit
+    did not run for the chosen run."""
+    run = detail_page(ctx, title)
+    if run is not None and run.audits.get(audit, {}).get("status") != "complete":
+        audit_section(ctx, run, audit)
+        return None
+    return run
+
+
 def run_header(ctx: PageContext, run: Run) -> None:
     """Run name, its notice if it is not a result, and download buttons for its reports."""
     st.subheader(literal(run.name))

@@ -102,13 +102,15 @@ def test_scores_threshold_and_auc():
     assert tables["overall"]["threshold"].iloc[0] == 0.6
 
 
+# Three classes; group a makes every kind of mistake, group b none (and has no emu).
+THREE_CLASSES = dict(y_true=np.array([0, 0, 1, 1, 2, 2, 0, 1]),
+                     y_pred=np.array([0, 1, 1, 2, 2, 0, 0, 1]),
+                     groups=pd.DataFrame({"g": ["a"] * 6 + ["b"] * 2}),
+                     classes=["cat", "dog", "emu"], min_group_size=1)
+
+
 def test_multiclass_per_class_table():
-    # classes 0, 1, 2; one group with every kind of mistake
-    y_true = np.array([0, 0, 1, 1, 2, 2, 0, 1])
-    y_pred = np.array([0, 1, 1, 2, 2, 0, 0, 1])
-    groups = pd.DataFrame({"g": ["a"] * 6 + ["b"] * 2})
-    tables = subgroup_table(y_true, y_pred, groups, classes=["cat", "dog", "emu"],
-                            min_group_size=1, n_boot=0)
+    tables = subgroup_table(**THREE_CLASSES, n_boot=0)
     a = row(tables["by_group"], "g", "a")
     assert a["accuracy"] == pytest.approx(3 / 6) and a["error_rate"] == pytest.approx(3 / 6)
     assert "tpr" not in tables["by_group"]
@@ -119,8 +121,7 @@ def test_multiclass_per_class_table():
     emu_b = per_class[(per_class["class"] == "emu") & (per_class["subgroup"] == "b")].iloc[0]
     assert np.isnan(emu_b["tpr"]) and emu_b["fpr"] == 0
     # a chosen positive class gives the binary one-vs-rest table
-    binary = subgroup_table(y_true, y_pred, groups, classes=["cat", "dog", "emu"],
-                            positive="dog", min_group_size=1, n_boot=0)["by_group"]
+    binary = subgroup_table(**THREE_CLASSES, positive="dog", n_boot=0)["by_group"]
     assert row(binary, "g", "a")["tpr"] == pytest.approx(dog_a["tpr"])
 
 
@@ -130,19 +131,15 @@ def test_multiclass_macro_rates_by_hand_and_with_intervals():
     #   dog: tp 1 fp 1 fn 1 tn 3 -> ppv 1/2 tpr 1/2 fpr 1/4
     #   emu: tp 1 fp 1 fn 1 tn 3 -> ppv 1/2 tpr 1/2 fpr 1/4
     # group b: y_true 0 1 / y_pred 0 1 -> cat and dog perfect, emu absent (undefined, left out)
-    y_true = np.array([0, 0, 1, 1, 2, 2, 0, 1])
-    y_pred = np.array([0, 1, 1, 2, 2, 0, 0, 1])
-    groups = pd.DataFrame({"g": ["a"] * 6 + ["b"] * 2})
-    tables = subgroup_table(y_true, y_pred, groups, classes=["cat", "dog", "emu"],
-                            min_group_size=1, n_boot=200)
+    tables = subgroup_table(**THREE_CLASSES, n_boot=200)
     a, b = row(tables["by_group"], "g", "a"), row(tables["by_group"], "g", "b")
     assert (a["macro_ppv"], a["macro_tpr"], a["macro_fpr"]) == pytest.approx((0.5, 0.5, 0.25))
     assert (b["macro_ppv"], b["macro_tpr"], b["macro_fpr"]) == pytest.approx((1.0, 1.0, 0.0))
     assert a["macro_ppv_low"] <= a["macro_ppv"] <= a["macro_ppv_high"]
     assert a["macro_ppv_low"] < a["macro_ppv_high"]          # resampling group a moves it
     overall = tables["overall"].iloc[0]
-    assert overall["macro_tpr"] == pytest.approx(recall_score(y_true, y_pred, average="macro"))
+    assert overall["macro_tpr"] == pytest.approx(recall_score(
+        THREE_CLASSES["y_true"], THREE_CLASSES["y_pred"], average="macro"))
     # a chosen positive class gives the binary table, without macro rates
-    binary = subgroup_table(y_true, y_pred, groups, classes=["cat", "dog", "emu"],
-                            positive="dog", min_group_size=1, n_boot=0)["by_group"]
+    binary = subgroup_table(**THREE_CLASSES, positive="dog", n_boot=0)["by_group"]
     assert "macro_ppv" not in binary
