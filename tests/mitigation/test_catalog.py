@@ -7,8 +7,8 @@ import pandas as pd
 
 from nnaudit.mitigation import DecisionSpace, Evaluation, Remedy, mitigation_result
 from nnaudit.mitigation._findings import TEMPLATES
+from nnaudit.reports.formatting import Formatter
 from nnaudit.reports.i18n import has_translation, translator
-from nnaudit.reports.model_card import label
 from nnaudit.reports.tables import table_view
 
 INTERVAL = " [95% interval]"
@@ -44,11 +44,12 @@ def test_every_template_is_translated_with_its_placeholders():
 def test_every_header_table_name_and_label_is_translated():
     result = a_result()
     assert set(result.tables) == {"methods", "by_group", "disparity_change", "thresholds"}
+    english = Formatter("en")
     missing = []
     for name, df in result.tables.items():
-        headers = table_view(df.head(1), name, "en", value_columns=["sex"]).headers
+        headers = table_view(df.head(1), name, english, value_columns=["sex"]).headers
         missing += [h for h in (h.removesuffix(INTERVAL) for h in headers)
                     if not has_translation(h, "fr")]
     keys = [*result.tables, *result.figures, *result.summary, *result.protocol, result.name]
-    missing += [label(k, "en") for k in keys if not has_translation(label(k, "en"), "fr")]
+    missing += [english.label(k) for k in keys if not has_translation(english.label(k), "fr")]
     assert not missing, f"add to reports/locales/fr/LC_MESSAGES/nnaudit.po: {missing}"

@@ -143,13 +143,14 @@ def test_the_split_halves_every_group_and_label():
 
 def test_the_discussion_asks_about_the_measured_trade_off(threshold_run):
     from nnaudit.reports.discussion import discussion_questions
+    from nnaudit.reports.formatting import Formatter
 
-    questions = discussion_questions(threshold_run, "en")
+    questions = discussion_questions(threshold_run, Formatter("en"))
     methods = threshold_run.table("mitigation", "methods").iloc[0]
     expected = (f"threshold (equalized_odds) moved the fpr gap across group from "
                 f"{100 * methods['gap_before']:.1f}% to {100 * methods['gap_after']:.1f}%, and "
                 f"accuracy from {100 * methods['accuracy_before']:.1f}% to "
                 f"{100 * methods['accuracy_after']:.1f}%. Is this trade-off acceptable")
     assert any(q.startswith(expected) for q in questions), (expected, questions)
-    french = discussion_questions(threshold_run, "fr")
+    french = discussion_questions(threshold_run, Formatter("fr"))
     assert any("compromis" in q for q in french), french
