@@ -124,11 +124,6 @@ class RayBackend:
                  gpus_per_task: float = 1.0, energy: EnergyConfig | None = None,
                  on_progress: ProgressCallback | None = None,
                  on_energy: Callable[[Any], None] | None = None):
-        try:
-            import ray  # noqa: F401
-        except ImportError:
-            raise UserInputError("compute.backend = 'ray' needs Ray: pip install "
-                                 "'nnaudit[ray]'.") from None
         self.device, self.address, self.gpus_per_task = torch.device(device), address, gpus_per_task
         self.energy, self.on_progress, self.on_energy = energy, on_progress, on_energy
         self.started = False
@@ -179,9 +174,11 @@ class RayBackend:
             ray.init(address=self.address or None, include_dashboard=False,
                      logging_level="warning", log_to_driver=False)
         except (ConnectionError, ValueError, RuntimeError) as exc:
+            # The environment, not this audit's input: the run fails and says so (an audit
+            # skipped for it would leave a run that looks complete).
             where = f"the Ray cluster at {self.address!r}" if self.address else "a local Ray"
-            raise UserInputError(f"compute.backend = 'ray' could not start or reach {where}: "
-                                 f"{exc}") from None
+            raise ConnectionError(f"compute.backend = 'ray' could not start or reach {where}: "
+                                  f"{exc}") from None
         self.started = True
 
     def close(self) -> None:
