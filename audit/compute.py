@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import socket
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import torch
 
@@ -207,20 +206,6 @@ def failure(job: TrainingJob, exc: BaseException, where: str = "") -> Exception:
         return UserInputError(f"the {job.audit} audit's training '{job.condition}': {exc}")
     return TrainingFailed(f"the {job.audit} audit's training '{job.condition}' failed{where}: "
                           f"{type(exc).__name__}: {exc}")
-
-
-@contextmanager
-def cpu_threads(threads: int, device: torch.device | str) -> Iterator[None]:
-    """Run the block with ``threads`` intra-op threads when ``device`` is a CPU (0: as is)."""
-    if torch.device(device).type != "cpu" or threads == 0:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 # --- inside a Ray task ---------------------------------------------------------------------

@@ -92,7 +92,7 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
                  on_epoch: EpochCallback | None = None,
                  on_tasks: TasksCallback | None = None) -> Path:
     """Train the configured model, run the configured audits, and return the run directory."""
-    from nnaudit.compute import cpu_threads
+    from nnaudit.train import cpu_threads
     from nnaudit.models import factory as registered_factory
     from nnaudit.train import seed_everything, train_model
 
@@ -140,7 +140,7 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
     ``trained_on_dataset``: the model was trained on this dataset's training split (enables the
     membership attack); implied for a run directory audited on its own dataset and seed.
     """
-    from nnaudit.compute import cpu_threads
+    from nnaudit.train import cpu_threads
     from nnaudit.train import seed_everything
     from nnaudit.user_model import check_fits, load_user_model
 

@@ -51,7 +51,7 @@ def mitigate(run: Run | Path | str, method: str = "threshold", *, constraint: st
     Run
         The mitigated run (for ``all``, the run that compares every remedy).
     """
-    from nnaudit.compute import cpu_threads
+    from nnaudit.train import cpu_threads
     from nnaudit.mitigation._blackbox import blackbox_outcomes
     from nnaudit.mitigation._trained import trained_outcomes
     from nnaudit.pipeline import run_device
