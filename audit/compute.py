@@ -132,6 +132,10 @@ class RayBackend:
 
         self._connect()
         cuda = self.device.type == "cuda"
+        gpus = ray.cluster_resources().get("GPU", 0)
+        if cuda and gpus < self.gpus_per_task:  # Ray would wait for them forever
+            raise UserInputError(f"compute.gpus_per_task = {self.gpus_per_task:g} but the Ray "
+                                 f"cluster has {gpus:g} GPUs: lower it or add GPU nodes.")
         task = ray.remote(_run_task).options(num_cpus=1, num_gpus=self.gpus_per_task if cuda else 0)
         energy = (None if self.energy is None or not self.energy.enabled else
                   {"country": self.energy.country, "region": self.energy.region or None,

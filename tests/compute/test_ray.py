@@ -125,3 +125,10 @@ def test_an_unreachable_cluster_fails_the_run_instead_of_skipping_an_audit(monke
     with pytest.raises(ConnectionError, match=r"could not start or reach the Ray cluster at "
                                               r"'ray://head:10001'"):
         RayBackend("cpu", address="ray://head:10001").run([toy_job()])
+
+
+def test_more_gpus_per_task_than_the_cluster_has_is_refused(local_ray):
+    """Ray would queue the task forever; the 2-CPU test cluster has no GPU at all."""
+    with pytest.raises(UserInputError, match=r"compute.gpus_per_task = 0.5 but the Ray cluster "
+                                             r"has 0 GPUs"):
+        RayBackend("cuda", gpus_per_task=0.5).run([toy_job()])
