@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import socket
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import torch
 
@@ -124,11 +123,6 @@ class RayBackend:
                  gpus_per_task: float = 1.0, energy: EnergyConfig | None = None,
                  on_progress: ProgressCallback | None = None,
                  on_energy: Callable[[Any], None] | None = None):
-        try:
-            import ray  # noqa: F401
-        except ImportError:
-            raise UserInputError("compute.backend = 'ray' needs Ray: pip install "
-                                 "'nnaudit[ray]'.") from None
         self.device, self.address, self.gpus_per_task = torch.device(device), address, gpus_per_task
         self.energy, self.on_progress, self.on_energy = energy, on_progress, on_energy
         self.started = False
@@ -138,6 +132,10 @@ class RayBackend:
 
         self._connect()
         cuda = self.device.type == "cuda"
+        gpus = ray.cluster_resources().get("GPU", 0)
+        if cuda and gpus < self.gpus_per_task:  # Ray would wait for them forever
+            raise UserInputError(f"compute.gpus_per_task = {self.gpus_per_task:g} but the Ray "
+                                 f"cluster has {gpus:g} GPUs: lower it or add GPU nodes.")
         task = ray.remote(_run_task).options(num_cpus=1, num_gpus=self.gpus_per_task if cuda else 0)
         energy = (None if self.energy is None or not self.energy.enabled else
                   {"country": self.energy.country, "region": self.energy.region or None,
@@ -179,9 +177,11 @@ class RayBackend:
             ray.init(address=self.address or None, include_dashboard=False,
                      logging_level="warning", log_to_driver=False)
         except (ConnectionError, ValueError, RuntimeError) as exc:
+            # The environment, not this audit's input: the run fails and says so (an audit
+            # skipped for it would leave a run that looks complete).
             where = f"the Ray cluster at {self.address!r}" if self.address else "a local Ray"
-            raise UserInputError(f"compute.backend = 'ray' could not start or reach {where}: "
-                                 f"{exc}") from None
+            raise ConnectionError(f"compute.backend = 'ray' could not start or reach {where}: "
+                                  f"{exc}") from None
         self.started = True
 
     def close(self) -> None:
@@ -210,20 +210,6 @@ def failure(job: TrainingJob, exc: BaseException, where: str = "") -> Exception:
         return UserInputError(f"the {job.audit} audit's training '{job.condition}': {exc}")
     return TrainingFailed(f"the {job.audit} audit's training '{job.condition}' failed{where}: "
                           f"{type(exc).__name__}: {exc}")
-
-
-@contextmanager
-def cpu_threads(threads: int, device: torch.device | str) -> Iterator[None]:
-    """Run the block with ``threads`` intra-op threads when ``device`` is a CPU (0: as is)."""
-    if torch.device(device).type != "cpu" or threads == 0:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 # --- inside a Ray task ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ This module imports only the standard library: the CLI reads its defaults withou
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import tomllib
 import typing
@@ -215,6 +216,8 @@ class ComputeConfig:
                "a positive number of GPUs", self.gpus_per_task)
         _check(self.cpu_threads >= 0, "compute.cpu_threads", "at least 0 (0: every core)",
                self.cpu_threads)
+        if self.backend == "ray" and importlib.util.find_spec("ray") is None:  # before any run
+            raise UserInputError("compute.backend = 'ray' needs Ray: pip install 'nnaudit[ray]'.")
 
 
 @dataclass

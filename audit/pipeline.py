@@ -93,27 +93,27 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
                  on_epoch: EpochCallback | None = None,
                  on_tasks: TasksCallback | None = None) -> Path:
     """Train the configured model, run the configured audits, and return the run directory."""
-    from nnaudit.compute import cpu_threads
+    from nnaudit.train import cpu_threads
     from nnaudit.models import factory as registered_factory
     from nnaudit.train import seed_everything, train_model
 
     stage = on_stage or (lambda _name: None)
     seed_everything(config.seed)
-    device = _device(config)
+    device = run_device(config)
     stage("data")
-    dataset = _load_dataset(config)
+    dataset = load_configured_dataset(config)
     make = registered_factory(config.model.name, dataset.input_shape, dataset.num_classes,
                               **config.model.options)
     model = make()
-    meter = _energy_meter(config)
+    meter = energy_meter(config)
     writer = _open_writer(config, resume_dir, f"{config.model.name}-{dataset.name}")
-    manifest = _manifest("trained", config, device, dataset, {
+    manifest = new_manifest("trained", config, device, dataset.name, dataset.card, {
         "name": config.model.name, "options": config.model.options,
         "parameters": sum(p.numel() for p in model.parameters())})
 
-    with _recording(writer, manifest), cpu_threads(config.compute.cpu_threads, device):
+    with recording(writer, manifest), cpu_threads(config.compute.cpu_threads, device):
         stage("training")
-        with _timed(manifest, "training"), meter.phase("training"):
+        with timed(manifest, "training"), meter.phase("training"):
             trained = train_model(model, dataset.train, dataset.val, config.train, device,
                                   checkpoint_path=writer.path / "checkpoint.pt",
                                   resume=resume_dir is not None, on_epoch=on_epoch)
@@ -124,10 +124,10 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
         manifest["metrics"].update(training_metrics(trained))
         inputs = AuditInputs(config, device, dataset, predictions, trained.model.eval(), make,
                              trained_on_train_split=True)
-        _run_audits(writer, inputs, meter, manifest, stage, on_tasks)
+        run_audits(writer, inputs, meter, manifest, stage, on_tasks)
         (writer.path / "checkpoint.pt").unlink(missing_ok=True)
         writer.finish(manifest)
-    _write_reports(writer.path, config)
+    write_reports(writer.path, config)
     return writer.path
 
 
@@ -141,16 +141,16 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
     ``trained_on_dataset``: the model was trained on this dataset's training split (enables the
     membership attack); implied for a run directory audited on its own dataset and seed.
     """
-    from nnaudit.compute import cpu_threads
+    from nnaudit.train import cpu_threads
     from nnaudit.train import seed_everything
     from nnaudit.user_model import check_fits, load_user_model
 
     stage = on_stage or (lambda _name: None)
     seed_everything(config.seed)
-    device = _device(config)
+    device = run_device(config)
     stage("data")
     if dataset is None:
-        dataset = _load_dataset(config)
+        dataset = load_configured_dataset(config)
     brought = load_user_model(model, input_shape=dataset.input_shape,
                               num_classes=dataset.num_classes, weights=weights,
                               options=config.model.options)
@@ -159,18 +159,19 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
                dataset.name)
     own_data = (dataset.name == config.data.name and
                 brought.trained_on == {"data": _data_record(config), "seed": config.seed})
-    meter = _energy_meter(config)
+    meter = energy_meter(config)
     writer = RunWriter.create(config.out, config.name or f"audit-{brought.record['name']}-"
                               f"{dataset.name}", config.to_dict())
-    manifest = _manifest("audited", config, device, dataset, brought.record)
-    with _recording(writer, manifest), cpu_threads(config.compute.cpu_threads, device):
+    manifest = new_manifest("audited", config, device, dataset.name, dataset.card,
+                            brought.record)
+    with recording(writer, manifest), cpu_threads(config.compute.cpu_threads, device):
         predictions = _predict(model, dataset, config, device, writer, manifest, meter, stage)
         inputs = AuditInputs(config, device, dataset, predictions, model, brought.factory,
                              trained_on_train_split=trained_on_dataset or own_data,
                              reference_accuracy=None if own_data else brought.reference_accuracy)
-        _run_audits(writer, inputs, meter, manifest, stage, on_tasks)
+        run_audits(writer, inputs, meter, manifest, stage, on_tasks)
         writer.finish(manifest)
-    _write_reports(writer.path, config)
+    write_reports(writer.path, config)
     return writer.path
 
 
@@ -208,15 +209,13 @@ def run_blackbox(predictions: Path | str, *, label: str, groups: list[str],
             writer.record_skipped(spec.name, spec.missing(have))
     writer.record_skipped("energy", N_("a predictions file has no training or inference to measure"))
     confusion = counted.counts.confusion
-    writer.finish({
-        "kind": "blackbox", "created_at": _now(), "config": config.to_dict(),
-        "seed": config.seed, "device": f"none (predictions counted by {counted.engine})",
-        "dataset": {"name": counted.card["name"], "card": counted.card},
-        "model": {"name": "black box", "options": {}, "parameters": None},
-        "model_card": _model_card(config),
-        "metrics": {"test_accuracy": float(np.trace(confusion, axis1=1, axis2=2).sum()
-                                           / confusion.sum())}})
-    _write_reports(writer.path, config)
+    manifest = new_manifest("blackbox", config, f"none (predictions counted by {counted.engine})",
+                            counted.card["name"], counted.card,
+                            {"name": "black box", "options": {}, "parameters": None})
+    manifest["metrics"]["test_accuracy"] = float(np.trace(confusion, axis1=1, axis2=2).sum()
+                                                 / confusion.sum())
+    writer.finish(manifest)
+    write_reports(writer.path, config)
     return writer.path
 
 
@@ -265,7 +264,7 @@ def _predict(model, dataset, config: RunConfig, device, writer: RunWriter,
     from nnaudit.train import predict_proba
 
     stage("inference")
-    with _timed(manifest, "inference"), meter.phase("inference", items=len(dataset.test)):
+    with timed(manifest, "inference"), meter.phase("inference", items=len(dataset.test)):
         probs = predict_proba(model, dataset.test, device).numpy()
     predictions = ModelPredictions(
         y_true=dataset.test.y.numpy(), probs=probs, classes=dataset.classes,
@@ -276,9 +275,9 @@ def _predict(model, dataset, config: RunConfig, device, writer: RunWriter,
     return predictions
 
 
-def _run_audits(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[str, Any],
-                stage: StageCallback, on_tasks: TasksCallback | None = None,
-                not_applicable: dict[str, str] | None = None) -> None:
+def run_audits(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[str, Any],
+               stage: StageCallback, on_tasks: TasksCallback | None = None,
+               not_applicable: dict[str, str] | None = None) -> None:
     """Every configured audit the inputs allow, in dependency order; then the energy audit.
 
     The audits that retrain hand their trainings to the ``[compute]`` backend; the energy a
@@ -313,7 +312,7 @@ def _run_each_audit(writer: RunWriter, inputs: AuditInputs, meter, manifest: dic
             writer.record_skipped(spec.name, reason)
             continue
         stage(f"audit:{spec.name}")
-        with _timed(manifest, f"audit:{spec.name}"), meter.phase(f"audit:{spec.name}"):
+        with timed(manifest, f"audit:{spec.name}"), meter.phase(f"audit:{spec.name}"):
             try:
                 result = spec.load_runner()(inputs)
                 writer.write_audit(result)
@@ -331,7 +330,7 @@ def _run_each_audit(writer: RunWriter, inputs: AuditInputs, meter, manifest: dic
 
 
 @contextmanager
-def _recording(writer: RunWriter, manifest: dict[str, Any]) -> Iterator[None]:
+def recording(writer: RunWriter, manifest: dict[str, Any]) -> Iterator[None]:
     """Ctrl-C leaves the run incomplete; any other error is written down as a failed run."""
     try:
         yield
@@ -346,15 +345,17 @@ def _recording(writer: RunWriter, manifest: dict[str, Any]) -> Iterator[None]:
         raise
 
 
-def _manifest(kind: str, config: RunConfig, device, dataset,
-              model: dict[str, Any]) -> dict[str, Any]:
+def new_manifest(kind: str, config: RunConfig, device, dataset_name: str, card: dict[str, Any],
+                 model: dict[str, Any]) -> dict[str, Any]:
+    """A run's manifest before its results. ``device``: the torch device the run computes on,
+    or a few words when it computes on none (a predictions file)."""
     return {"kind": kind, "created_at": _now(), "config": config.to_dict(), "seed": config.seed,
-            "device": _device_name(device), "dataset": {"name": dataset.name,
-                                                        "card": dataset.card},
+            "device": device if isinstance(device, str) else _device_name(device),
+            "dataset": {"name": dataset_name, "card": card},
             "model": model, "model_card": _model_card(config), "metrics": {}, "timings": {}}
 
 
-def _load_dataset(config: RunConfig):
+def load_configured_dataset(config: RunConfig):
     """The configured dataset, and the settings that name its classes checked against it."""
     from nnaudit.data import load_dataset
 
@@ -382,7 +383,7 @@ def _data_record(config: RunConfig) -> dict[str, Any]:
     return config.to_dict()["data"]
 
 
-def _device(config: RunConfig):
+def run_device(config: RunConfig):
     from nnaudit.train import resolve_device
 
     return resolve_device(config.device)
@@ -393,7 +394,8 @@ def _open_writer(config: RunConfig, resume_dir: Path | None, default_slug: str) 
         return RunWriter.create(Path(config.out), config.name or default_slug, config.to_dict())
     run = Run.open(resume_dir)
     if run.status != "incomplete":
-        raise UserInputError(f"{resume_dir} is {run.status}, not an interrupted run: nothing to resume.")
+        raise UserInputError(f"{resume_dir} is {run.status}, not an interrupted run: nothing "
+                             "to resume.")
     if not (run.path / "checkpoint.pt").exists():
         raise UserInputError(f"{resume_dir} has no checkpoint.pt: it stopped before its first "
                              "epoch, so start it again instead.")
@@ -403,7 +405,7 @@ def _open_writer(config: RunConfig, resume_dir: Path | None, default_slug: str) 
     return RunWriter(run.path)
 
 
-def _energy_meter(config: RunConfig):
+def energy_meter(config: RunConfig):
     from nnaudit.energy import EnergyMeter
 
     energy = config.energy
@@ -431,7 +433,7 @@ def _now() -> str:
 
 
 @contextmanager
-def _timed(manifest: dict[str, Any], name: str) -> Iterator[None]:
+def timed(manifest: dict[str, Any], name: str) -> Iterator[None]:
     start = time.perf_counter()
     try:
         yield
@@ -439,7 +441,7 @@ def _timed(manifest: dict[str, Any], name: str) -> Iterator[None]:
         manifest["timings"][name] = round(time.perf_counter() - start, 3)
 
 
-def _write_reports(run_path: Path, config: RunConfig) -> None:
+def write_reports(run_path: Path, config: RunConfig) -> None:
     formats = [f for f in ("html", "pdf") if getattr(config.report, f)]
     if formats:
         from nnaudit.reports import render_report

@@ -55,6 +55,14 @@ def describe_environment(device: torch.device | str) -> str:
             f"Python {platform.python_version()}")
 
 
+def run_standalone(main: Callable[[bool], Sequence[dict[str, Any]]]) -> None:
+    """``python -m benchmarks.NAME [--quick]``: the environment line, then ``main``'s table."""
+    import sys
+
+    print(describe_environment("cuda" if torch.cuda.is_available() else "cpu"))
+    print_table(main("--quick" in sys.argv[1:]))
+
+
 def peak_bf16_flops(device: torch.device | str) -> float | None:
     """The device's dense bf16 peak, or None when unknown (CPUs included)."""
     device = torch.device(device)

@@ -11,13 +11,12 @@ and what it buys; both give the same tables (tests/compute/test_ray.py).
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 
 import torch
 
-from benchmarks.common import describe_environment, print_table
+from benchmarks.common import run_standalone
 from nnaudit.compute import LocalBackend, RayBackend
 from nnaudit.generalization import memorization_audit
 from nnaudit.models import factory
@@ -58,8 +57,4 @@ def main(quick: bool = False) -> list[dict]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    print(describe_environment("cuda" if torch.cuda.is_available() else "cpu"))
-    print_table(main(args.quick))
+    run_standalone(main)

@@ -9,13 +9,12 @@ ratio "time of 8 stacked / time of 1", the issue 9 target being at most 2 on a G
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import replace
 
 import pandas as pd
 import torch
 
-from benchmarks.common import describe_environment, human, print_table, timeit_cuda_aware
+from benchmarks.common import human, run_standalone, timeit_cuda_aware
 from nnaudit.data.dataset import Split
 from nnaudit.models import factory, get_model
 from nnaudit.train import TrainConfig, train_many, train_model
@@ -71,8 +70,4 @@ def _timed(fn, device) -> float:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    print(describe_environment("cuda" if torch.cuda.is_available() else "cpu"))
-    print_table(main(args.quick))
+    run_standalone(main)

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 
 import numpy as np
@@ -23,7 +22,7 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader, TensorDataset, WeightedRandomSampler
 
-from benchmarks.common import describe_environment, print_table, synchronize, timeit_cuda_aware
+from benchmarks.common import run_standalone, synchronize, timeit_cuda_aware
 
 N_BOOT = 1000
 REFERENCE_RESAMPLES = 3
@@ -162,5 +161,4 @@ def main(quick: bool = False) -> list[dict]:
 
 
 if __name__ == "__main__":
-    print(describe_environment(_device()))
-    print_table(main(quick="--quick" in sys.argv))
+    run_standalone(main)

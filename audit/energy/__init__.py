@@ -8,11 +8,11 @@ else in nnaudit knows about CodeCarbon. Method and limits: docs/energy.md.
 from nnaudit.energy._equivalents import EQUIVALENTS, Equivalent, equivalents_table
 from nnaudit.energy._grid import DEFAULT_COUNTRY, GridLocation, grid_location, known_countries
 from nnaudit.energy._meter import EnergyMeter, PhaseRecord
-from nnaudit.energy._report import energy_result, inference_projection
+from nnaudit.energy._report import combined_label, energy_result, inference_projection
 from nnaudit.energy._schemas import TABLES
 
 __all__ = [
     "DEFAULT_COUNTRY", "EQUIVALENTS", "TABLES", "EnergyMeter", "Equivalent", "GridLocation", "PhaseRecord",
-    "energy_result", "equivalents_table", "grid_location", "inference_projection",
+    "combined_label", "energy_result", "equivalents_table", "grid_location", "inference_projection",
     "known_countries",
 ]

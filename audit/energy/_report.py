@@ -107,18 +107,24 @@ def energy_result(meter: "EnergyMeter", predictions_per_day: float = 10_000) -> 
                        findings=findings, summary=summary, protocol=protocol)
 
 
+def combined_label(records: list[PhaseRecord]) -> str:
+    """One label for several measurements: theirs when they agree ("measured", "estimated"),
+    "mixed" when they differ, "missing" when there are none."""
+    labels = {r.label for r in records}
+    return labels.pop() if len(labels) == 1 else ("missing" if not labels else "mixed")
+
+
 def _phases_table(records: list[PhaseRecord]) -> pd.DataFrame:
     rows = [r.row() for r in records]
     counted = [r for r in records if r.energy_kwh is not None]
     unmeasured = [r.phase for r in records if r.energy_kwh is None]
-    labels = {r.label for r in counted}
     total_kwh = sum(r.energy_kwh for r in counted)
     total_kg = sum(r.kg_co2eq or 0.0 for r in counted)
     total = {
         "phase": "total",
         "status": ("ok" if not unmeasured and all(r.status == "ok" for r in records)
                    else "incomplete"),
-        "label": labels.pop() if len(labels) == 1 else ("missing" if not labels else "mixed"),
+        "label": combined_label(counted),
         "reason": (f"not measured: {', '.join(unmeasured)}" if unmeasured else ""),
         "duration_s": sum(r.duration_s for r in records),
         "items": None,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from nnaudit.config import RunConfig
+from nnaudit.energy import combined_label
 from nnaudit.errors import UserInputError
 from nnaudit.mitigation._compare import DecisionSpace, Remedy
 from nnaudit.mitigation._retrain import RETRAINING
@@ -202,9 +203,7 @@ def own_energy(meter, phase: str) -> tuple[float | None, str]:
     """The energy of ``meter``'s phase (kWh, None when not measured) and its label."""
     records = [r for r in meter.phases if r.phase == phase]
     known = [r.energy_kwh for r in records if r.energy_kwh is not None]
-    labels = {r.label for r in records}
-    return (sum(known) if known else None,
-            labels.pop() if len(labels) == 1 else "mixed" if labels else "missing")
+    return sum(known) if known else None, combined_label(records)
 
 
 def remedy_settings(remedy: Remedy, attributes: list[str], seed: int,

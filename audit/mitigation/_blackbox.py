@@ -32,7 +32,7 @@ def blackbox_outcomes(base: BaseRun, method: str, *, constraint: str | None, att
                       ) -> tuple[Evaluation, list[Outcome], dict[str, str]]:
     """The threshold remedy of a black-box run, from the predictions file it counted."""
     from nnaudit.blackbox import load_predictions
-    from nnaudit.pipeline import _energy_meter, _timed
+    from nnaudit.pipeline import energy_meter, timed
 
     config, name = base.config, base.run.name
     card = lookup(base.run.manifest, "dataset", "card") or {}
@@ -63,8 +63,8 @@ def blackbox_outcomes(base: BaseRun, method: str, *, constraint: str | None, att
     check_fitting_rows(is_positive[fit], labels[fit], constraint, where=where,
                        evaluated=labels[~fit])
 
-    meter, clock = _energy_meter(config), {"timings": {}}
-    with _timed(clock, "fitting"), meter.phase("fitting"):
+    meter, clock = energy_meter(config), {"timings": {}}
+    with timed(clock, "fitting"), meter.phase("fitting"):
         fitted = fit_thresholds(rows.scores[fit], is_positive[fit], labels[fit],
                                 constraint=constraint, where=where)
     decisions = space.from_positive(fitted.decide(rows.scores[~fit], labels[~fit], config.seed))

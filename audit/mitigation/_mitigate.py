@@ -51,8 +51,10 @@ def mitigate(run: Run | Path | str, method: str = "threshold", *, constraint: st
     Run
         The mitigated run (for ``all``, the run that compares every remedy).
     """
+    from nnaudit.train import cpu_threads
     from nnaudit.mitigation._blackbox import blackbox_outcomes
     from nnaudit.mitigation._trained import trained_outcomes
+    from nnaudit.pipeline import run_device
 
     stage = on_stage or (lambda _name: None)
     check_method(method)
@@ -66,25 +68,28 @@ def mitigate(run: Run | Path | str, method: str = "threshold", *, constraint: st
     if base.kind != BLACKBOX and predictions is not None:
         raise UserInputError(f"--predictions is for black-box runs; run {base.run.name} was "
                              "trained by nnaudit and is mitigated on its own data and model.")
-    try:  # Ctrl-C before the first run directory exists leaves nothing behind
-        if base.kind == BLACKBOX:
-            evaluation, outcomes, skipped = blackbox_outcomes(
-                base, method, constraint=constraint, attribute=attribute,
-                predictions=predictions)
-        else:
-            evaluation, outcomes, skipped = trained_outcomes(
-                base, method, constraint=constraint, attribute=attribute, on_stage=stage,
-                on_epoch=on_epoch)
-    except KeyboardInterrupt:
-        raise RunInterrupted(None, False) from None
-    protocol = {"base_run": base.run_id, **({"not_applicable": skipped} if skipped else {})}
-    results = [mitigation_result(evaluation, [outcome.remedy], protocol=protocol,
-                                 base_training_kwh=base.training_kwh) for outcome in outcomes]
-    comparison = (mitigation_result(evaluation, [o.remedy for o in outcomes], protocol=protocol,
-                                    base_training_kwh=base.training_kwh)
-                  if method == ALL else None)
-    paths = [_write_run(base, outcome, result, stage)
-             for outcome, result in zip(outcomes, results)]
+    # The remedy's trainings and audits on the base run's threads ([compute] cpu_threads).
+    with cpu_threads(base.config.compute.cpu_threads, run_device(base.config)):
+        try:  # Ctrl-C before the first run directory exists leaves nothing behind
+            if base.kind == BLACKBOX:
+                evaluation, outcomes, skipped = blackbox_outcomes(
+                    base, method, constraint=constraint, attribute=attribute,
+                    predictions=predictions)
+            else:
+                evaluation, outcomes, skipped = trained_outcomes(
+                    base, method, constraint=constraint, attribute=attribute, on_stage=stage,
+                    on_epoch=on_epoch)
+        except KeyboardInterrupt:
+            raise RunInterrupted(None, False) from None
+        protocol = {"base_run": base.run_id, **({"not_applicable": skipped} if skipped else {})}
+        results = [mitigation_result(evaluation, [outcome.remedy], protocol=protocol,
+                                     base_training_kwh=base.training_kwh)
+                   for outcome in outcomes]
+        comparison = (mitigation_result(evaluation, [o.remedy for o in outcomes],
+                                        protocol=protocol, base_training_kwh=base.training_kwh)
+                      if method == ALL else None)
+        paths = [_write_run(base, outcome, result, stage)
+                 for outcome, result in zip(outcomes, results)]
     if comparison is None:
         return Run.open(paths[0])
     return Run.open(_write_comparison(base, evaluation, outcomes[0].card, comparison, paths))
@@ -92,14 +97,14 @@ def mitigate(run: Run | Path | str, method: str = "threshold", *, constraint: st
 
 def _write_run(base: BaseRun, outcome: Outcome, result, stage) -> Path:
     """One remedy's run directory: its model or decisions, its audits, the comparison."""
-    from nnaudit.pipeline import (_device, _recording, _run_audits, _write_reports,
-                                  write_counts, write_predictions)
+    from nnaudit.pipeline import (recording, run_audits, run_device, write_counts,
+                                  write_predictions, write_reports)
 
     config = base.config
     writer = RunWriter.create(config.out, _slug(base, outcome.remedy.method), config.to_dict())
     manifest = _manifest(base, outcome.settings, outcome.card, outcome.record)
     manifest.update({"metrics": outcome.metrics, "timings": dict(outcome.timings)})
-    with _recording(writer, manifest):
+    with recording(writer, manifest):
         if outcome.model is not None:
             writer.write_model(outcome.model)
             writer.write_table("history.parquet", outcome.history)
@@ -108,20 +113,20 @@ def _write_run(base: BaseRun, outcome: Outcome, result, stage) -> Path:
         else:
             write_counts(writer, outcome.predictions.counts)
         writer.write_audit(result)
-        device = _device(config) if outcome.model is not None else None
+        device = run_device(config) if outcome.model is not None else None
         inputs = AuditInputs(config, device, outcome.dataset, outcome.predictions,
                              outcome.model, trained_on_train_split=outcome.model is not None)
-        _run_audits(writer, inputs, outcome.meter, manifest, stage,
-                    not_applicable=_repeats_of_base(outcome, base.run_id))
+        run_audits(writer, inputs, outcome.meter, manifest, stage,
+                   not_applicable=_repeats_of_base(outcome, base.run_id))
         writer.finish(manifest)
-    _write_reports(writer.path, config)
+    write_reports(writer.path, config)
     return writer.path
 
 
 def _write_comparison(base: BaseRun, evaluation: Evaluation, card: dict, result,
                       paths: list[Path]) -> Path:
     """The run of ``method="all"``: the comparison of every remedy, linked to their runs."""
-    from nnaudit.pipeline import _recording, _write_reports
+    from nnaudit.pipeline import recording, write_reports
 
     config = base.config
     writer = RunWriter.create(config.out, _slug(base, ALL), config.to_dict())
@@ -129,10 +134,10 @@ def _write_comparison(base: BaseRun, evaluation: Evaluation, card: dict, result,
                                 "attributes": evaluation.attributes,
                                 "evaluated_on": evaluation.evaluated_on}, card,
                          base.run.manifest.get("model", {}))
-    with _recording(writer, manifest):
+    with recording(writer, manifest):
         writer.write_audit(result)
         writer.finish(manifest)
-    _write_reports(writer.path, config)
+    write_reports(writer.path, config)
     return writer.path
 
 
@@ -160,12 +165,10 @@ def _repeats_of_base(outcome: Outcome, base_id: str) -> dict[str, str]:
 
 
 def _manifest(base: BaseRun, settings: dict, card: dict, record: dict) -> dict:
-    from nnaudit.pipeline import _device, _device_name, _model_card, _now
+    from nnaudit.pipeline import new_manifest, run_device
 
-    config = base.config
-    device = (_device_name(_device(config)) if base.kind != BLACKBOX else
+    device = (run_device(base.config) if base.kind != BLACKBOX else
               "none (thresholds on the scores of a predictions file)")
-    return {**manifest_extras(base, settings), "created_at": _now(), "config": config.to_dict(),
-            "seed": config.seed, "device": device,
-            "dataset": {"name": base.run.manifest["dataset"]["name"], "card": card},
-            "model": record, "model_card": _model_card(config), "metrics": {}, "timings": {}}
+    return {**new_manifest("mitigated", base.config, device,
+                           base.run.manifest["dataset"]["name"], card, record),
+            **manifest_extras(base, settings)}

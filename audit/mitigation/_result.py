@@ -64,7 +64,8 @@ def mitigation_result(evaluation: Evaluation, remedies: list[Remedy], *,
     if thresholds:
         tables["thresholds"] = pd.concat(thresholds, ignore_index=True)
     return AuditResult(
-        name="mitigation", tables=tables, figures={"gaps": gap_figure(methods)},
+        name="mitigation", tables=tables,
+        figures={"gaps": gap_figure(methods)} if methods["gap_before"].notna().any() else {},
         findings=findings, summary=_summary(methods, e.attributes),
         protocol={
             "remedies": [r.label for r in remedies], "attributes": e.attributes,
@@ -100,7 +101,10 @@ def _method_row(remedy: Remedy, paired, own: set[str], e: Evaluation,
            "energy_label": remedy.energy_label, "seconds": float(remedy.seconds),
            "extra_kwh": np.nan if remedy.extra_kwh is None else float(remedy.extra_kwh),
            "base_training_kwh": np.nan if base_training_kwh is None else float(base_training_kwh),
-           "gap_attribute": None, "gap_metric": None}
+           "gap_attribute": None, "gap_metric": None,
+           # NaN until a grouping has two subgroups of min_group_size rows to compare
+           **{f"gap_{name}{suffix}": np.nan for name in ("before", "after", "change")
+              for suffix in ("", "_low", "_high")}}
     if len(targeted):
         widest = targeted.loc[targeted["before"].idxmax()]
         row.update({"gap_attribute": widest["attribute"], "gap_metric": widest["metric"]})
@@ -112,9 +116,9 @@ def _method_row(remedy: Remedy, paired, own: set[str], e: Evaluation,
 
 def _summary(methods: pd.DataFrame, attributes: list[str]) -> dict:
     """Headline numbers of the remedy that cut its headline gap the most (the only one, for a
-    single remedy)."""
-    ranked = methods.sort_values("gap_change", na_position="last") \
-        if "gap_change" in methods else methods
+    single remedy), in points of that gap's own metric: remedies may target different metrics,
+    and the ``methods`` table has each one's."""
+    ranked = methods.sort_values("gap_change", na_position="last")
     best = ranked.iloc[0]
     summary = {"methods": list(methods["method"]), "method": best["method"],
                "constraint": best["constraint"], "attributes": list(attributes),
@@ -138,7 +142,7 @@ def _number(value) -> float | None:
 
 def gap_figure(methods: pd.DataFrame) -> Figure:
     """Each remedy's headline gap before and after, with 95% intervals."""
-    shown = methods.dropna(subset=["gap_before"]) if "gap_before" in methods else methods.iloc[:0]
+    shown = methods.dropna(subset=["gap_before"])
     fig = Figure(figsize=(max(5.0, 1.6 * len(shown) + 2), 3.4), layout="constrained")
     ax = fig.subplots()
     x = np.arange(len(shown))

@@ -37,13 +37,13 @@ def trained_outcomes(base: BaseRun, method: str, *, constraint: str | None,
     Returns the evaluation rows (the test split, decided by the base model), one `Outcome`
     per remedy, and why the other methods of ``all`` do not apply.
     """
-    from nnaudit.pipeline import _device, _load_dataset
+    from nnaudit.pipeline import load_configured_dataset, run_device
     from nnaudit.train import predict_proba
     from nnaudit.user_model import load_user_model
 
     config = base.config
     on_stage("data")
-    dataset = _load_dataset(config)
+    dataset = load_configured_dataset(config)
     attributes = choose_attributes(attribute, dataset.sensitive, base.run.name)
     space = DecisionSpace.of(dataset.classes,
                              config.fairness.positive or dataset.positive_class or None,
@@ -56,7 +56,7 @@ def trained_outcomes(base: BaseRun, method: str, *, constraint: str | None,
                            group_labels(dataset.val.groups, attributes), constraint,
                            where="the validation split",
                            evaluated=group_labels(dataset.test.groups, attributes))
-    device = _device(config)
+    device = run_device(config)
     model = load_user_model(base.run.path, input_shape=dataset.input_shape,
                             num_classes=dataset.num_classes).model.to(device).eval()
     outcomes = []
@@ -100,17 +100,17 @@ def _thresholds(base: BaseRun, dataset, model, device, space: DecisionSpace,
                 attributes: list[str], constraint: str) -> tuple[Outcome, np.ndarray]:
     """Thresholds per group fitted on the validation split's scores, applied to the test
     split's. Returns the outcome and the base model's test probabilities."""
-    from nnaudit.pipeline import _energy_meter, _timed
+    from nnaudit.pipeline import energy_meter, timed
     from nnaudit.train import predict_proba
 
     config = base.config
-    meter, clock = _energy_meter(config), {"timings": {}}
+    meter, clock = energy_meter(config), {"timings": {}}
     is_positive = space.labels(dataset.val.y.numpy()) == space.positive
-    with _timed(clock, "fitting"), meter.phase("fitting"):
+    with timed(clock, "fitting"), meter.phase("fitting"):
         scores = predict_proba(model, dataset.val, device).numpy()[:, space.source_positive]
         fitted = fit_thresholds(scores, is_positive, group_labels(dataset.val.groups, attributes),
                                 constraint=constraint, where="the validation split")
-    with _timed(clock, "inference"), meter.phase("inference", items=len(dataset.test)):
+    with timed(clock, "inference"), meter.phase("inference", items=len(dataset.test)):
         probs = predict_proba(model, dataset.test, device).numpy()
         decisions = space.from_positive(fitted.decide(
             probs[:, space.source_positive], group_labels(dataset.test.groups, attributes),
@@ -138,14 +138,14 @@ def _thresholds(base: BaseRun, dataset, model, device, space: DecisionSpace,
 def _retrained(method: str, base: BaseRun, dataset, device, space: DecisionSpace,
                attributes: list[str], on_epoch) -> Outcome:
     """The architecture trained again with ``method``, and its test predictions."""
-    from nnaudit.pipeline import ModelPredictions, _energy_meter, _timed, training_metrics
+    from nnaudit.pipeline import ModelPredictions, energy_meter, timed, training_metrics
     from nnaudit.train import predict_proba
 
     config = base.config
-    meter, clock = _energy_meter(config), {"timings": {}}
-    with _timed(clock, "training"), meter.phase("training"):
+    meter, clock = energy_meter(config), {"timings": {}}
+    with timed(clock, "training"), meter.phase("training"):
         trained = retrain(method, dataset, config, device, attributes, on_epoch=on_epoch)
-    with _timed(clock, "inference"), meter.phase("inference", items=len(dataset.test)):
+    with timed(clock, "inference"), meter.phase("inference", items=len(dataset.test)):
         probs = predict_proba(trained.model, dataset.test, device).numpy()
     predictions = ModelPredictions(
         y_true=dataset.test.y.numpy(), probs=probs, classes=dataset.classes,

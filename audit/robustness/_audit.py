@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterator, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,6 +26,7 @@ from nnaudit.robustness._tables import (Subgroups, accuracy_table, corruption_er
                                         flip_radius_table, gap_table)
 from nnaudit.saliency._memory import rows_per_pass
 from nnaudit.saliency._methods import prepare_model
+from nnaudit.train import cpu_threads
 
 # Columns of the robustness tables; a sensitive attribute may not take one of these names.
 RESERVED_COLUMNS = frozenset({
@@ -95,7 +95,7 @@ def robustness_audit(model: nn.Module, test_split, classes: Sequence[str],
                              "dataset only streams it.")
     _check_groups(test_split.groups)
     device = torch.device(device)
-    with _one_cpu_thread(device):
+    with cpu_threads(1, device):  # small parallel regions: see cpu_threads
         audited = prepare_model(model, device)
         sample = _Sample.draw(test_split, n_examples, seed, device)
         batch_size = rows_per_pass(audited, sample.x[:1], device)
@@ -160,26 +160,6 @@ def robustness_audit(model: nn.Module, test_split, classes: Sequence[str],
         }
         return AuditResult(name="robustness", tables=tables, figures=figures, findings=findings,
                            summary=summary, protocol=record)
-
-
-@contextmanager
-def _one_cpu_thread(device: torch.device) -> Iterator[None]:
-    """One intra-op thread for the audit's work on a CPU (a GPU run is left alone).
-
-    Attack steps on the bisection's small groups are many small parallel regions, and each
-    waits for its slowest thread: on the shared 2-core machine with other jobs running (load
-    3 to 5), two threads ran the default protocol in 35 to 78 s, one thread in 7 to 9 s.
-    train_many pins its CPU training to one thread for the same reason.
-    """
-    if device.type != "cpu":
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 @dataclass

@@ -1,8 +1,10 @@
-"""Which device, and one seed for Python, NumPy and torch."""
+"""Which device, how many CPU threads, and one seed for Python, NumPy and torch."""
 
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -35,3 +37,25 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+
+
+@contextmanager
+def cpu_threads(threads: int, device: torch.device | str) -> Iterator[None]:
+    """Run the block with ``threads`` intra-op threads when ``device`` is a CPU (0: as is).
+
+    The course networks' steps, stacked or attacked, are many small parallel regions, each
+    waiting for its slowest thread: when other processes hold the cores, two threads made
+    stacked LeNet-5 steps 9 to 60 times slower than one (2 cores, 3 stacked models, batch 32:
+    33 s against 3.5 s beside two busy processes) and the robustness audit's default protocol
+    run in 35 to 78 s against 7 to 9 s. On idle cores one thread costs little at batch 32 and
+    up to half the speed at batch 128 (docs/BENCHMARKS.md).
+    """
+    if torch.device(device).type != "cpu" or threads == 0:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -32,6 +32,7 @@ from torch.func import functional_call, stack_module_state, vmap
 from nnaudit.config import TrainConfig
 from nnaudit.models import ModelFactory
 from nnaudit.train._augment import augment_images
+from nnaudit.train._device import cpu_threads
 from nnaudit.train._optim import lr_factor, make_optimizer
 from nnaudit.train._steps import GraphedStep, TrainStep, stacked_cross_entropy
 
@@ -86,25 +87,11 @@ class ManyResult:
 
 
 def _one_cpu_thread(train: Callable[..., "ManyResult"]) -> Callable[..., "ManyResult"]:
-    """Run ``train`` with one intra-op thread when it trains on the CPU.
-
-    A stacked step is many small parallel regions, and each waits for its slowest thread: when
-    other processes hold the cores, two threads made it 9 to 60 times slower than one
-    (2 cores, 3 stacked LeNet-5s, 500 images, 5 epochs, batch 32: 33 s against 3.5 s beside
-    two busy processes, 170 s against 2.8 s on a loaded CI machine), against 1.7 times for one
-    model trained the plain way. On idle cores one thread costs nothing at batch 32 (1.9 s
-    against 1.8 s) and up to half the speed at batch 128; robustness wins.
-    """
+    """Run ``train`` with one intra-op thread when it trains on the CPU (`cpu_threads`)."""
     @functools.wraps(train)
     def wrapper(*args, **kwargs):
-        if torch.device(kwargs["device"]).type != "cpu":
+        with cpu_threads(1, kwargs["device"]):
             return train(*args, **kwargs)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return train(*args, **kwargs)
-        finally:
-            torch.set_num_threads(threads)
     return wrapper
 
 

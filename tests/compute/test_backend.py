@@ -80,3 +80,14 @@ def test_a_remote_task_energy_joins_the_run_total(tmp_path, monkeypatch):
     assert phases.loc[remote.phase, "energy_kwh"] == pytest.approx(0.3)
     here = phases.drop(index=[remote.phase, "total"]).energy_kwh.sum()
     assert phases.loc["total", "energy_kwh"] == pytest.approx(here + 0.3)
+
+
+def test_ray_missing_is_refused_with_the_extra_to_install_before_any_run(monkeypatch):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "ray" else find_spec(name, *a))
+    with pytest.raises(UserInputError, match=r"needs Ray: pip install 'nnaudit\[ray\]'"):
+        load_config(None, {"compute.backend": "ray"})
+    assert load_config(None, {"compute.backend": "local"}).compute.backend == "local"

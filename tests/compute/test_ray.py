@@ -112,3 +112,23 @@ def test_nnaudit_run_sends_its_trainings_to_ray(tmp_path, local_ray):
     assert run.audits["seed_stability"]["status"] == "complete"
     assert run.audits["seed_stability"]["protocol"]["backend"] == "ray"
     assert ray.is_initialized()
+
+
+def test_an_unreachable_cluster_fails_the_run_instead_of_skipping_an_audit(monkeypatch):
+    """An environment fault, not the audit's input: a ConnectionError (which the pipeline lets
+    through, failing the run) naming the address, never a UserInputError (an audit skipped)."""
+    def refuse(**kwargs):
+        raise ConnectionError("Could not connect")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", refuse)
+    with pytest.raises(ConnectionError, match=r"could not start or reach the Ray cluster at "
+                                              r"'ray://head:10001'"):
+        RayBackend("cpu", address="ray://head:10001").run([toy_job()])
+
+
+def test_more_gpus_per_task_than_the_cluster_has_is_refused(local_ray):
+    """Ray would queue the task forever; the 2-CPU test cluster has no GPU at all."""
+    with pytest.raises(UserInputError, match=r"compute.gpus_per_task = 0.5 but the Ray cluster "
+                                             r"has 0 GPUs"):
+        RayBackend("cuda", gpus_per_task=0.5).run([toy_job()])

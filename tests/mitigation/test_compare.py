@@ -7,8 +7,10 @@ from fairlearn.metrics import (MetricFrame, false_negative_rate, false_positive_
                                selection_rate, true_negative_rate, true_positive_rate)
 from sklearn.metrics import precision_score
 
-from nnaudit.mitigation import DecisionSpace, paired_gaps
+from nnaudit.mitigation import (DecisionSpace, Evaluation, Remedy, mitigation_result,
+                                paired_gaps)
 from nnaudit.mitigation._compare import by_group_rates
+from nnaudit.store import RunWriter
 
 BINARY = DecisionSpace.of(["no", "yes"], None, 0.5)
 
@@ -111,3 +113,25 @@ def test_decision_spaces_follow_the_fairness_audit():
     first = DecisionSpace.of(["good", "bad"], "good", 0.7)
     assert list(first.decide(np.array([[0.8, 0.2], [0.6, 0.4]]))) == [0, 1]
     assert list(first.labels(np.array([0, 1]))) == [0, 1]
+
+
+@pytest.mark.parametrize("min_group_size, compared", [(30, False), (10, True)])
+def test_a_minority_below_min_group_size_leaves_no_headline_gap(min_group_size, compared,
+                                                                 tmp_path):
+    """20 rows of f and 380 of m: at min_group_size 30 no two subgroups can be compared, so the
+    result says so (NaN gaps, no figure, no headline gap) instead of failing; at 10 the same rows
+    give the headline gap (the control)."""
+    rng = np.random.default_rng(0)
+    groups = pd.DataFrame({"sex": ["f"] * 20 + ["m"] * 380})
+    y = rng.integers(0, 2, 400)
+    before = np.where(rng.random(400) < np.where(groups["sex"] == "f", 0.4, 0.1), 1 - y, y)
+    evaluation = Evaluation(y, before, groups, BINARY, ["sex"], "the test split (400 rows)",
+                            min_group_size=min_group_size, n_boot=100)
+    result = mitigation_result(evaluation, [Remedy("resample", "resample", y, ("error_rate",),
+                                                   "training")])
+    methods = result.tables["methods"]
+    assert methods["gap_before"].notna().all() == compared
+    assert ("gaps" in result.figures) == compared
+    assert ("gap_metric" in result.summary) == compared
+    (tmp_path / "run").mkdir()
+    RunWriter(tmp_path / "run").write_audit(result)   # the declared schema holds either way

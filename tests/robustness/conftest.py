@@ -14,14 +14,13 @@ import torch.nn.functional as F
 
 from nnaudit.data import load_dataset
 from nnaudit.models import get_model
-from nnaudit.robustness._audit import _one_cpu_thread
-from nnaudit.train import TrainConfig, augment_images, train_model
+from nnaudit.train import TrainConfig, augment_images, cpu_threads, train_model
 
 
 def single_thread():
     # On a loaded 2-core machine two intra-op threads fight each other (see tests/train); the
     # audit pins itself the same way.
-    return _one_cpu_thread(torch.device("cpu"))
+    return cpu_threads(1, "cpu")
 
 
 @pytest.fixture(autouse=True)
