@@ -135,3 +135,18 @@ def test_a_minority_below_min_group_size_leaves_no_headline_gap(min_group_size, 
     assert ("gap_metric" in result.summary) == compared
     (tmp_path / "run").mkdir()
     RunWriter(tmp_path / "run").write_audit(result)   # the declared schema holds either way
+
+
+def test_folded_decisions_do_not_pose_as_the_models_accuracy():
+    """A 10-class model judged on "7 or not" records a decision accuracy, never the
+    test_accuracy a comparison would subtract from the base run's 10-class accuracy."""
+    from nnaudit.mitigation._base import Decisions
+
+    groups = pd.DataFrame({"g": ["a", "b", "a", "b"]})
+    folded = DecisionSpace.of([str(d) for d in range(10)], "7", 0.5)
+    binary = DecisionSpace.of(["no", "yes"], None, 0.5)
+    y = np.array([1, 0, 1, 1])
+    assert Decisions(y, np.array([1, 0, 0, 1]), folded, groups).metrics() == {
+        "decision_accuracy": 0.75}
+    assert Decisions(y, np.array([1, 0, 0, 1]), binary, groups).metrics() == {
+        "test_accuracy": 0.75}
