@@ -125,8 +125,9 @@ class Formatter:
         return format_finding(Finding(template, params), self.lang)
 
     def label(self, key: str) -> str:
-        """A snake_case key as a translated label ("worst_group_error" -> "Worst group error")."""
-        return self.gettext(key.replace("_", " ").capitalize())
+        """A snake_case key as a translated label ("worst_group_error" -> "Worst group error");
+        a ``_pct`` suffix names the number's format (a percentage), not what it is."""
+        return self.gettext(key.removesuffix("_pct").replace("_", " ").capitalize())
 
     def audit_title(self, name: str) -> str:
         """An audit's title; an audit the reports do not know yet by its own name."""

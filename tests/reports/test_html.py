@@ -243,7 +243,7 @@ def test_a_mitigated_run_is_compared_after_its_base_run(full_run, remedied_run, 
     assert (f"Model Test accuracy 85% {format_number(accuracy, 'en', 'percent')} "
             f"−{format_number((0.85 - accuracy) * 100, 'en')} pp") in rows
     gap = Run.open(remedied_run).audits["mitigation"]["summary"]
-    assert (f"Mitigation Gap change pct — {format_number(gap['gap_change_pct'], 'en', 'percent')}"
+    assert (f"Mitigation Gap change — {format_number(gap['gap_change_pct'], 'en', 'percent')}"
             f" [{format_number(gap['gap_change_low_pct'], 'en', 'percent')}, "
             f"{format_number(gap['gap_change_high_pct'], 'en', 'percent')}] —") in rows
     assert not any(r.startswith("Mitigation Gap change low") for r in rows)
