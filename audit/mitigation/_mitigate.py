@@ -44,7 +44,8 @@ def mitigate(run: Run | Path | str, method: str = "threshold", *, constraint: st
         of the run's (their intersection).
     out : folder of the new run directories; default the base run's folder.
     predictions : a black-box run's predictions file, read again for its rows.
-    device : ``auto``, ``cpu``, ``cuda``...; default the base run's.
+    device : ``auto``, ``cpu``, ``cuda``...; default the base run's (a base run whose ``auto``
+        chose the CPU is retrained on the CPU).
 
     Returns
     -------
@@ -62,8 +63,7 @@ def mitigate(run: Run | Path | str, method: str = "threshold", *, constraint: st
         check_constraint(constraint)
     base = open_base(run)
     overrides = {"out": str(out if out is not None else base.run.path.parent)}
-    if device is not None:
-        overrides["device"] = device
+    overrides["device"] = remedy_device(device, base.config.device, base.run.manifest.get("device"))
     base.config = base.config.from_dict({**base.config.to_dict(), **overrides})
     if base.kind != BLACKBOX and predictions is not None:
         raise UserInputError(f"--predictions is for black-box runs; run {base.run.name} was "
@@ -93,6 +93,17 @@ def mitigate(run: Run | Path | str, method: str = "threshold", *, constraint: st
     if comparison is None:
         return Run.open(paths[0])
     return Run.open(_write_comparison(base, evaluation, outcomes[0].card, comparison, paths))
+
+
+def remedy_device(requested: str | None, configured: str, base_ran_on: str | None) -> str:
+    """The device setting of a remedy's run: the one asked for, else the base run's. A base run
+    whose ``auto`` chose the CPU stays on the CPU: ``auto`` on another machine could pick a GPU
+    (bf16, CUDA graphs), and the remedy must be the only difference from the base run."""
+    if requested is not None:
+        return requested
+    if configured == "auto" and str(base_ran_on).startswith("cpu"):
+        return "cpu"
+    return configured
 
 
 def _write_run(base: BaseRun, outcome: Outcome, result, stage) -> Path:

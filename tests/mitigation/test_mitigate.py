@@ -154,3 +154,12 @@ def test_the_discussion_asks_about_the_measured_trade_off(threshold_run):
     assert any(q.startswith(expected) for q in questions), (expected, questions)
     french = discussion_questions(threshold_run, Formatter("fr"))
     assert any("compromis" in q for q in french), french
+
+
+def test_a_base_run_that_auto_placed_on_the_cpu_is_retrained_on_the_cpu():
+    from nnaudit.mitigation._mitigate import remedy_device
+
+    assert remedy_device(None, "auto", "cpu (x86_64)") == "cpu"
+    assert remedy_device(None, "auto", "NVIDIA H100 80GB HBM3") == "auto"
+    assert remedy_device(None, "cuda", "NVIDIA H100 80GB HBM3") == "cuda"
+    assert remedy_device("cuda", "auto", "cpu (x86_64)") == "cuda"     # asked for: obeyed
