@@ -31,8 +31,8 @@ from typing import Any, Callable, Protocol, Sequence
 
 import torch
 
-from nnaudit.config import ComputeConfig, EnergyConfig, TrainConfig
-from nnaudit.errors import UserInputError
+from nnaudit.config import ComputeConfig, EnergyConfig, TrainConfig, ray_host_port
+from nnaudit.errors import ServiceUnavailable, UserInputError, one_line
 from nnaudit.models import ModelFactory
 from nnaudit.train import ManyResult, train_many
 
@@ -180,8 +180,8 @@ class RayBackend:
             # The environment, not this audit's input: the run fails and says so (an audit
             # skipped for it would leave a run that looks complete).
             where = f"the Ray cluster at {self.address!r}" if self.address else "a local Ray"
-            raise ConnectionError(f"compute.backend = 'ray' could not start or reach {where}: "
-                                  f"{exc}") from None
+            raise ServiceUnavailable(f"compute.backend = 'ray' could not start or reach {where}: "
+                                     f"{one_line(exc)}") from None
         self.started = True
 
     def close(self) -> None:
@@ -191,6 +191,24 @@ class RayBackend:
 
             ray.shutdown()
             self.started = False
+
+
+def check_reachable(compute: ComputeConfig, timeout_s: float = 5.0) -> None:
+    """Refuse, before a run starts, a ``compute.address`` nothing answers at.
+
+    Ray's own connection retries for minutes against a closed port; one TCP connection says
+    at once whether a cluster head listens there. ``auto`` is left to Ray, which answers fast
+    when no cluster runs on this machine.
+    """
+    if compute.backend != "ray" or compute.address in ("", "auto"):
+        return
+    host, port = ray_host_port(compute.address)
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as exc:
+        raise UserInputError(f"compute.address {compute.address!r}: nothing answers at "
+                             f"{host}:{port} ({one_line(exc) or type(exc).__name__}); start the "
+                             "Ray cluster or correct the address.") from None
 
 
 def compute_backend(compute: ComputeConfig, device: torch.device | str, *,

@@ -212,12 +212,24 @@ class ComputeConfig:
         _one_of(self.backend, BACKENDS, "compute.backend")
         _check(not self.address or self.backend == "ray", "compute.address",
                "empty unless compute.backend is 'ray'", self.address)
+        if self.address not in ("", "auto"):
+            ray_host_port(self.address)  # the shape only; check_reachable tries it
         _check(_finite(self.gpus_per_task) and self.gpus_per_task > 0, "compute.gpus_per_task",
                "a positive number of GPUs", self.gpus_per_task)
         _check(self.cpu_threads >= 0, "compute.cpu_threads", "at least 0 (0: every core)",
                self.cpu_threads)
         if self.backend == "ray" and importlib.util.find_spec("ray") is None:  # before any run
             raise UserInputError("compute.backend = 'ray' needs Ray: pip install 'nnaudit[ray]'.")
+
+
+def ray_host_port(address: str) -> tuple[str, int]:
+    """``HOST:PORT`` or ``ray://HOST:PORT`` (a Ray head, or its client server) as (host,
+    port); anything else is refused naming ``compute.address``."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536 or "/" in host:
+        raise UserInputError(f"compute.address must be 'auto', 'HOST:PORT' or "
+                             f"'ray://HOST:PORT', not {address!r}.")
+    return host.strip("[]"), int(port)
 
 
 @dataclass

@@ -19,6 +19,11 @@ class UserInputError(ValueError):
     """Bad input, explained in one sentence that names the file, column or value."""
 
 
+class ServiceUnavailable(ConnectionError):
+    """A service the run was told to use (a Ray cluster) cannot be reached: a fault of the
+    machine or the network, not of nnaudit; its message is the sentence to show."""
+
+
 # errno -> the sentence, with {path} the file or folder concerned.
 ENVIRONMENT_ERRORS = {
     errno.ENOSPC: "No space left on the device that holds {path}; free some space and run again.",
@@ -51,6 +56,8 @@ def environment_error(exc: BaseException) -> str | None:
     or its libraries' own files (those are bugs or a broken installation, not the user's input).
     """
     for error in _chain(exc):
+        if isinstance(error, ServiceUnavailable):
+            return str(error)
         if not isinstance(error, OSError) or error.errno not in ENVIRONMENT_ERRORS:
             continue
         path = error.filename

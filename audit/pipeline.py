@@ -93,11 +93,12 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
                  on_epoch: EpochCallback | None = None,
                  on_tasks: TasksCallback | None = None) -> Path:
     """Train the configured model, run the configured audits, and return the run directory."""
-    from nnaudit.train import cpu_threads
+    from nnaudit.compute import check_reachable
     from nnaudit.models import factory as registered_factory
-    from nnaudit.train import seed_everything, train_model
+    from nnaudit.train import cpu_threads, seed_everything, train_model
 
     stage = on_stage or (lambda _name: None)
+    check_reachable(config.compute)  # before any work: a cluster that is not there
     seed_everything(config.seed)
     device = run_device(config)
     stage("data")
@@ -141,11 +142,12 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
     ``trained_on_dataset``: the model was trained on this dataset's training split (enables the
     membership attack); implied for a run directory audited on its own dataset and seed.
     """
-    from nnaudit.train import cpu_threads
-    from nnaudit.train import seed_everything
+    from nnaudit.compute import check_reachable
+    from nnaudit.train import cpu_threads, seed_everything
     from nnaudit.user_model import check_fits, load_user_model
 
     stage = on_stage or (lambda _name: None)
+    check_reachable(config.compute)  # before any work: a cluster that is not there
     seed_everything(config.seed)
     device = run_device(config)
     stage("data")

@@ -91,3 +91,36 @@ def test_ray_missing_is_refused_with_the_extra_to_install_before_any_run(monkeyp
     with pytest.raises(UserInputError, match=r"needs Ray: pip install 'nnaudit\[ray\]'"):
         load_config(None, {"compute.backend": "ray"})
     assert load_config(None, {"compute.backend": "local"}).compute.backend == "local"
+
+
+@pytest.mark.parametrize("address", ["x", "head", "ray://head", "head:port", "head:0",
+                                     "head:70000", "http://head:1/x"])
+def test_a_malformed_cluster_address_is_refused_when_the_settings_are_read(address):
+    with pytest.raises(UserInputError, match=r"compute.address must be 'auto', 'HOST:PORT' or "
+                                             r"'ray://HOST:PORT', not "):
+        load_config(None, {"compute.backend": "ray", "compute.address": address})
+
+
+def test_a_cluster_address_nothing_answers_at_is_refused_before_any_run(tmp_path):
+    """Ray itself retries for minutes against a closed port; the run is refused at once, before
+    a run directory exists. A listening port is accepted (the control)."""
+    import socket
+
+    from nnaudit.compute import check_reachable
+    from nnaudit.pipeline import run_pipeline
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]     # bound, never listening: connections are refused
+        config = load_config(None, {"compute.backend": "ray", "out": str(tmp_path / "runs"),
+                                    "compute.address": f"127.0.0.1:{port}"})
+        with pytest.raises(UserInputError, match=rf"compute.address '127.0.0.1:{port}': nothing "
+                                                 rf"answers at 127.0.0.1:{port} "):
+            run_pipeline(config)
+    assert not (tmp_path / "runs").exists()
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        check_reachable(load_config(None, {"compute.backend": "ray",
+                                           "compute.address": f"ray://127.0.0.1:{port}"}).compute)

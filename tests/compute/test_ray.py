@@ -114,17 +114,22 @@ def test_nnaudit_run_sends_its_trainings_to_ray(tmp_path, local_ray):
     assert ray.is_initialized()
 
 
-def test_an_unreachable_cluster_fails_the_run_instead_of_skipping_an_audit(monkeypatch):
-    """An environment fault, not the audit's input: a ConnectionError (which the pipeline lets
-    through, failing the run) naming the address, never a UserInputError (an audit skipped)."""
+def test_a_cluster_lost_after_the_start_fails_the_run_in_one_sentence(monkeypatch):
+    """An environment fault, not the audit's input: `ServiceUnavailable` (a ConnectionError the
+    pipeline lets through, failing the run; the CLI says it and exits 2) naming the address,
+    never a UserInputError (an audit skipped, the run looking complete)."""
+    from nnaudit.errors import ServiceUnavailable, environment_error
+
     def refuse(**kwargs):
-        raise ConnectionError("Could not connect")
+        raise ConnectionError("Could not connect\nto the GCS")
 
     monkeypatch.setattr(ray, "is_initialized", lambda: False)
     monkeypatch.setattr(ray, "init", refuse)
-    with pytest.raises(ConnectionError, match=r"could not start or reach the Ray cluster at "
-                                              r"'ray://head:10001'"):
+    with pytest.raises(ServiceUnavailable) as raised:
         RayBackend("cpu", address="ray://head:10001").run([toy_job()])
+    assert environment_error(raised.value) == (
+        "compute.backend = 'ray' could not start or reach the Ray cluster at "
+        "'ray://head:10001': Could not connect to the GCS")
 
 
 def test_more_gpus_per_task_than_the_cluster_has_is_refused(local_ray):
