@@ -48,8 +48,9 @@ def runs_root(argv: list[str]) -> Path:
 
 
 def _from_url(key: str, options: list[str], many: bool = False):
-    """A starting value from the URL, only if it is one of the options (never a path)."""
-    values = [v for v in st.query_params.get_all(key) if v in options]
+    """A starting value from the URL, only if it is one of the options (never a path); a value
+    named twice counts once."""
+    values = list(dict.fromkeys(v for v in st.query_params.get_all(key) if v in options))
     return values[:2] if many else (values[0] if values else None)
 
 

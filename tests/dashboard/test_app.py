@@ -300,3 +300,9 @@ def test_empty_and_missing_folders(tmp_path, monkeypatch):
     monkeypatch.setenv("NNAUDIT_RUNS", str(tmp_path / "absent"))
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception and "not a folder of runs" in at.error[0].value
+
+
+@pytest.mark.parametrize("page", ["runs", "compare"])
+def test_a_link_naming_a_run_twice_opens_it_once(app, page):
+    at = app(page, runs=(RUN_A, RUN_A))       # app() asserts that no exception is shown
+    assert at.sidebar.multiselect(key="selected_runs").value == [RUN_A]
