@@ -209,7 +209,8 @@ def run_blackbox(predictions: Path | str, *, label: str, groups: list[str],
             writer.write_audit(results[spec.name])
         else:
             writer.record_skipped(spec.name, spec.missing(have))
-    writer.record_skipped("energy", N_("a predictions file has no training or inference to measure"))
+    writer.record_skipped("energy",
+                          N_("a predictions file has no training or inference to measure"))
     confusion = counted.counts.confusion
     manifest = new_manifest("blackbox", config, f"none (predictions counted by {counted.engine})",
                             counted.card["name"], counted.card,
@@ -332,18 +333,28 @@ def _run_each_audit(writer: RunWriter, inputs: AuditInputs, meter, manifest: dic
 
 
 @contextmanager
-def recording(writer: RunWriter, manifest: dict[str, Any]) -> Iterator[None]:
-    """Ctrl-C leaves the run incomplete; any other error is written down as a failed run."""
+def recording(writer: RunWriter, manifest: dict[str, Any], *,
+              resumable: bool = True) -> Iterator[None]:
+    """Ctrl-C leaves the run incomplete; any other error is written down as a failed run.
+
+    A run that is never resumed (``resumable=False``: a mitigated run) is removed instead when
+    it is interrupted, or when even its failure cannot be written (a full disk): a folder
+    that can neither be continued nor read would only be left for the user to delete.
+    """
     try:
         yield
     except KeyboardInterrupt:
+        if not resumable:
+            writer.discard()
+            raise RunInterrupted(None, False) from None
         raise RunInterrupted(writer.path, (writer.path / "checkpoint.pt").exists()) from None
     except Exception as exc:
         message = str(exc) if isinstance(exc, UserInputError) else f"{type(exc).__name__}: {exc}"
         try:
             writer.finish({**manifest, "error": message}, status="failed")
-        except OSError:
-            pass  # a full or read-only disk: the run stays without a manifest, never a result
+        except OSError:  # a full or read-only disk: no manifest, so never listed as a result
+            if not resumable:
+                writer.discard()
         raise
 
 

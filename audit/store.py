@@ -148,10 +148,17 @@ class RunWriter:
             writer.write_config(config)
             return writer
 
+    def discard(self) -> None:
+        """Remove the run directory this writer created (a run that can never be completed)."""
+        import shutil
+
+        shutil.rmtree(self.path, ignore_errors=True)
+
     def write_config(self, config: dict[str, Any]) -> None:
         import tomli_w
 
-        atomic_write(self.path / CONFIG, lambda p: p.write_bytes(tomli_w.dumps(_drop_none(config)).encode()))
+        atomic_write(self.path / CONFIG,
+                     lambda p: p.write_bytes(tomli_w.dumps(_drop_none(config)).encode()))
 
     def write_table(self, relpath: str, df: pd.DataFrame) -> Path:
         return atomic_write(self.path / relpath, lambda p: df.to_parquet(p, index=False))

@@ -115,7 +115,7 @@ def _write_run(base: BaseRun, outcome: Outcome, result, stage) -> Path:
     writer = RunWriter.create(config.out, _slug(base, outcome.remedy.method), config.to_dict())
     manifest = _manifest(base, outcome.settings, outcome.card, outcome.record)
     manifest.update({"metrics": outcome.metrics, "timings": dict(outcome.timings)})
-    with recording(writer, manifest):
+    with recording(writer, manifest, resumable=False):
         if outcome.model is not None:
             writer.write_model(outcome.model)
             writer.write_table("history.parquet", outcome.history)
@@ -145,7 +145,7 @@ def _write_comparison(base: BaseRun, evaluation: Evaluation, card: dict, result,
                                 "attributes": evaluation.attributes,
                                 "evaluated_on": evaluation.evaluated_on}, card,
                          base.run.manifest.get("model", {}))
-    with recording(writer, manifest):
+    with recording(writer, manifest, resumable=False):
         writer.write_audit(result)
         writer.finish(manifest)
     write_reports(writer.path, config)

@@ -1,5 +1,6 @@
 """A remedy that cannot apply is refused in one sentence, exit 2, with no run directory made."""
 
+import errno
 import shutil
 from types import SimpleNamespace
 
@@ -158,3 +159,33 @@ def test_ctrl_c_during_a_retraining_leaves_no_run(trained_base, tmp_path):
                          on_epoch=interrupt)
     assert raised.value.path is None and not raised.value.resumable
     assert run_dirs(tmp_path / "out") == []
+
+
+def test_ctrl_c_after_the_mitigated_run_was_made_removes_it(trained_base, tmp_path):
+    """A mitigated run is never resumed: interrupted in its audits, it is removed, not left
+    for the user to delete."""
+    from nnaudit.pipeline import RunInterrupted
+
+    def interrupt_the_audits(stage):
+        if stage.startswith("audit:"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted) as raised:
+        nnaudit.mitigate(trained_base, method="threshold", out=tmp_path / "out",
+                         on_stage=interrupt_the_audits)
+    assert raised.value.path is None and not raised.value.resumable
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_full_disk_while_writing_a_mitigated_run_leaves_nothing(trained_base, tmp_path,
+                                                                  monkeypatch):
+    from nnaudit.store import RunWriter
+
+    def disk_full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(RunWriter, "write_audit", disk_full)
+    monkeypatch.setattr(RunWriter, "finish", disk_full)     # the failure cannot be written either
+    with pytest.raises(OSError, match="No space left"):
+        nnaudit.mitigate(trained_base, method="threshold", out=tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
