@@ -55,6 +55,9 @@ def _status(status: str) -> Text:
     return Text(status, style=STATUS_STYLE.get(status, "white"))
 
 
+# Findings printed per audit; the rest are counted, and all are in the reports.
+SHOWN_FINDINGS = 4
+
 # Every string that comes from a run (names, groups, findings, errors) goes to Rich as a `Text`,
 # which is never parsed for markup ("[/]", "[link=...]") nor emoji codes.
 
@@ -102,8 +105,12 @@ def print_run_summary(run: Run, console) -> None:
         if state != "complete":
             heading.append(f": {audit.get('error') or audit.get('reason')}")
         console.print(heading)
-        for text in audit["findings"][:4]:
+        for text in audit["findings"][:SHOWN_FINDINGS]:
             console.print(Text(f"  - {text}"))
+        hidden = len(audit["findings"]) - SHOWN_FINDINGS
+        if hidden > 0:  # said, so a remedy or a group further down is not taken as absent
+            console.print(Text(f"  ... and {hidden} more finding{'s' * (hidden > 1)} in the "
+                               "report (report.html) and in manifest.json.", style="dim"))
     # Paths are printed unwrapped, so they can be copied from any terminal width.
     console.print(Text(f"\nRun directory: {run.path}"), soft_wrap=True)
     next_steps = [f"nnaudit show {run.path}"]
