@@ -76,7 +76,11 @@ def _count_families(counts: Any, prefix: str = "") -> list[dict[str, float]]:
 
 def _representation(run: Run) -> list[Finding]:
     counts = run.manifest.get("dataset", {}).get("card", {}).get("subgroup_counts") or {}
-    split_counts = counts.get("train", counts) if isinstance(counts, dict) else {}
+    # Only a training split says who the model learned from: a predictions file's counts are
+    # the audited rows ("test"), not training data.
+    split_counts = counts.get("train") if isinstance(counts, dict) else None
+    if not isinstance(split_counts, dict):
+        return []
     best = None
     for family in _count_families(split_counts):
         total = sum(family.values())
