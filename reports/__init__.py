@@ -20,12 +20,13 @@ FORMATS = ("html", "pdf", "handout")
 __all__ = ["render_report", "LANGUAGES", "FORMATS", "report_name"]
 
 
-def report_name(fmt: str, compare_name: str | None = None) -> str:
+def report_name(fmt: str, compared: tuple[str, str] | None = None) -> str:
     """``report.html`` / ``report.pdf`` / ``handout.pdf`` in any language (the names the CLI
-    summary and the dashboard look for); ``compare-<other run>.html`` for a comparison."""
+    summary and the dashboard look for); ``compare-<run>-vs-<other run>.html`` for a comparison
+    (both names: comparisons written to one ``--out`` folder must not replace each other)."""
     if fmt == "handout":
         return "handout.pdf"
-    return f"compare-{compare_name}.{fmt}" if compare_name else f"report.{fmt}"
+    return f"compare-{compared[0]}-vs-{compared[1]}.{fmt}" if compared else f"report.{fmt}"
 
 
 def _check_formats(formats: Iterable[str] | str, comparing: bool) -> list[str]:
@@ -86,6 +87,6 @@ def render_report(run_path: Path | str, out_dir: Path | str | None = None,
     documents = {fmt: render(fmt) for fmt in formats}
     written = []
     for fmt, data in documents.items():
-        path = out / report_name(fmt, other.name if other else None)
+        path = out / report_name(fmt, (run.name, other.name) if other else None)
         written.append(atomic_write(path, lambda p, data=data: p.write_bytes(data)))
     return written

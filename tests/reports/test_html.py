@@ -213,7 +213,9 @@ def test_run_with_missing_audits_renders_and_says_which(missing_audits_run, tmp_
 
 def test_comparison_shows_both_runs_tables_and_the_differences(full_run, balanced_run, tmp_path):
     [path] = render_report(full_run, out_dir=tmp_path, compare=balanced_run)
-    assert path.name.startswith("compare-") and path.name.endswith("-balanced.html")
+    assert path.name == f"compare-{full_run.name}-vs-{balanced_run.name}.html"
+    [other] = render_report(balanced_run, out_dir=tmp_path, compare=full_run)
+    assert other != path and path.exists()  # one --out folder keeps both comparisons
     html = path.read_text(encoding="utf-8")
     rows = {text_of(r).strip() for r in re.findall(r"<tr>(.*?)</tr>", html, re.S)}
     first, second = (_worst(run)[0]["worst_group_error"] for run in (full_run, balanced_run))
