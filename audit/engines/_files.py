@@ -82,6 +82,11 @@ def check_schemas(files: PredictionFiles, schemas: dict[Path, dict[str, str]],
         missing = [f for f in files.files if column not in schemas[f]]
         if len(missing) == len(files.files):
             found = schemas[files.files[0]]
+            if files.format == "csv" and len(found) == 1 and "," in next(iter(found)):
+                # the sniffer found no consistent delimiter: rows disagree with the header
+                raise UserInputError(f"{files.files[0]} could not be read as CSV: its rows do "
+                                     "not all have as many fields as its header "
+                                     f"({next(iter(found))}).")
             raise UserInputError(f"Column {column!r} not found in {files.source} "
                                  f"(its columns: {', '.join(found)}).")
         if missing:

@@ -119,6 +119,11 @@ def test_bad_sources_are_one_sentence_naming_the_file_and_column(tmp_path, frame
     (logs / "c.json").write_text("{}")
     refused(logs / "c.json", "neither CSV")
     refused(tmp_path / "absent.csv", "absent.csv does not exist")
+    ragged = tmp_path / "ragged.csv"   # a header of 4 fields, rows of 3: no column can be read
+    ragged.write_text("y,race,yhat,risk\n" + "1,a,0\n" * 200)
+    if engine == "duckdb":
+        refused(ragged, r"ragged\.csv could not be read as CSV: its rows do not all have as many "
+                        r"fields as its header")
 
 
 def test_missing_labels_are_located_in_their_file(broken_logs):
