@@ -9,6 +9,7 @@ balanced in test). CelebA's 40 binary attributes serve as target and sensitive a
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -33,35 +34,46 @@ def _data_dir(data_dir: Path | None) -> Path:
     return (data_dir or DEFAULT_DATA_DIR).expanduser()
 
 
-def _download_failed(name: str, folder: Path, files: Sequence[str], error: Exception | None) -> UserInputError:
+def _download_failed(name: str, folder: Path | str, files: Sequence[str],
+                     error: Exception | None) -> UserInputError:
+    """``folder``: a path (quoted in the sentence) or the places in words."""
+    folder = repr(str(folder)) if isinstance(folder, Path) else folder
     reason = "download was off" if error is None else f"the download failed ({type(error).__name__})"
     return UserInputError(
-        f"{name} files are missing and {reason}: put {', '.join(files)} in {str(folder)!r} "
+        f"{name} files are missing and {reason}: put {', '.join(files)} in {folder} "
         "(or run once with network access and download on).")
 
 
 def _read_idx_pair(cls, root: Path, prefix: str, download: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """Images and labels of one MNIST-format split, from raw files (``.gz`` or extracted)."""
-    raw = root / cls.__name__ / "raw"
+    """Images and labels of one MNIST-format split, from raw files (``.gz`` or extracted), in
+    torchvision's layout (``root/MNIST/raw``) or straight in ``root`` (as the MNIST site and
+    most mirrors ship them). The data folder is only read: archives are extracted elsewhere."""
     names = [f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"]
+    torchvision_layout = root / cls.__name__ / "raw"
 
-    def present(name: str) -> bool:
-        return (raw / name).is_file() or (raw / f"{name}.gz").is_file()
+    def holds_all(folder: Path) -> bool:
+        return all((folder / n).is_file() or (folder / f"{n}.gz").is_file() for n in names)
 
-    if not all(present(n) for n in names):
+    raw = next((f for f in (torchvision_layout, root) if holds_all(f)), None)
+    if raw is None:
         error = None
         if download:
             try:
                 cls(str(root), train=prefix == "train", download=True)
             except Exception as exc:  # any network or mirror failure: explain what to do instead
                 error = exc
-        if not all(present(n) for n in names):
-            raise _download_failed(cls.__name__, raw, [f"{n}.gz" for n in names], error)
+        if not holds_all(torchvision_layout):
+            raise _download_failed(cls.__name__, f"{str(root)!r} or {str(torchvision_layout)!r}",
+                                   [f"{n}.gz" for n in names], error)
+        raw = torchvision_layout
     tensors = []
-    for name in names:
-        if not (raw / name).is_file():
-            extract_archive(str(raw / f"{name}.gz"), str(raw))
-        tensors.append(read_image_file(str(raw / name)) if "images" in name else read_label_file(str(raw / name)))
+    with tempfile.TemporaryDirectory() as extracted:
+        for name in names:
+            path = raw / name
+            if not path.is_file():
+                path = Path(extract_archive(str(raw / f"{name}.gz"), extracted))
+            tensors.append(read_image_file(str(path)) if "images" in name
+                           else read_label_file(str(path)))
     return tensors[0], tensors[1]
 
 

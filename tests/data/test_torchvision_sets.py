@@ -52,3 +52,31 @@ def test_unknown_dataset_and_option():
         load_dataset("mnsit")
     with pytest.raises(UserInputError, match="no option 'skw'"):
         load_dataset("shades-mnist", skw=0.1)
+
+
+def _idx_gz(path, magic: int, array) -> None:
+    """An MNIST idx file, gzipped: magic, sizes, then the bytes (LeCun's format)."""
+    import gzip
+    import struct
+
+    with gzip.open(path, "wb") as fh:
+        fh.write(struct.pack(">" + "I" * (1 + array.ndim), magic, *array.shape))
+        fh.write(array.astype("uint8").tobytes())
+
+
+def test_mnist_files_straight_in_the_data_folder_are_read_and_the_folder_left_as_it_was(tmp_path):
+    """As the MNIST site and ../shared/data ship them: no MNIST/raw folder. The archives are
+    extracted elsewhere, so a read-only data folder works and is not changed."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, (100, 28, 28)), np.arange(100) % 10
+    _idx_gz(tmp_path / "t10k-images-idx3-ubyte.gz", 2051, images)
+    _idx_gz(tmp_path / "t10k-labels-idx1-ubyte.gz", 2049, labels)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    data = load_dataset("mnist", data_dir=tmp_path, download=False, test_only=True,
+                        test_share=1.0)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    assert sorted(data.test.y.tolist()) == sorted(labels.tolist())
+    assert sorted(data.test.x.flatten(1).mul(255).round().sum(1).tolist()) == sorted(
+        images.reshape(100, -1).sum(1).astype(float).tolist())
