@@ -112,6 +112,21 @@ def audit_tables(run_dir: str, mtime: float, audit: str) -> dict[str, pd.DataFra
     return tables
 
 
+@st.cache_data(show_spinner=False, max_entries=50)
+def course_tables(run_dir: str, mtime: float, lang: str) -> dict:
+    """The course's tables of one run in the report's layout (key -> `CourseTable`), the
+    attack table included: read once per manifest change, not on every rerun."""
+    from nnaudit.reports.formatting import Formatter
+    from nnaudit.reports.view import course_tables as report_tables, robustness_table
+
+    run, fmt = Run(Path(run_dir)), Formatter(lang)
+    tables = {table.key: table for table in report_tables(run, fmt)}
+    attack = robustness_table(run, fmt)
+    if attack is not None:
+        tables[attack.key] = attack
+    return tables
+
+
 def audit_figures(run: Run, audit: str) -> dict[str, Path]:
     """Figure name -> PNG path, only existing files inside the run directory."""
     figures = {}

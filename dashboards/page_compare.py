@@ -11,11 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from nnaudit.store import Run
+from nnaudit.dashboards import data
 from nnaudit.dashboards.text import literal
 from nnaudit.dashboards.widgets import (PageContext, audit_section, run_header,
                                         show_course_table, show_table)
 from nnaudit.reports.comparison import base_first, difference_text, relation
-from nnaudit.reports.view import audits_that_ran, course_tables, robustness_table
+from nnaudit.reports.view import audits_that_ran
 
 
 # The numbers shown large: manifest key -> (label, number kind); the table has all of them.
@@ -93,11 +94,7 @@ def render(ctx: PageContext) -> None:
 
 def _course_tables_side_by_side(ctx: PageContext, a: Run, b: Run) -> None:
     """The course's tables of both runs, in the report's layout, A on the left."""
-    tables = [{table.key: table for table in course_tables(run, ctx.fmt)} for run in (a, b)]
-    for run, found in zip((a, b), tables):
-        attack = robustness_table(run, ctx.fmt)
-        if attack is not None:
-            found[attack.key] = attack
+    tables = [data.course_tables(str(run.path), ctx.mtime(run), ctx.lang) for run in (a, b)]
     for key in dict.fromkeys([*tables[0], *tables[1]]):
         for col, found in zip(st.columns(2), tables):
             with col:

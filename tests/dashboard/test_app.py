@@ -306,3 +306,14 @@ def test_empty_and_missing_folders(tmp_path, monkeypatch):
 def test_a_link_naming_a_run_twice_opens_it_once(app, page):
     at = app(page, runs=(RUN_A, RUN_A))       # app() asserts that no exception is shown
     assert at.sidebar.multiselect(key="selected_runs").value == [RUN_A]
+
+
+def test_the_compare_page_reads_its_tables_once_not_on_every_rerun(app, monkeypatch):
+    at = app("compare", runs=(RUN_A, MITIGATED))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a rerun read a parquet file again")
+
+    monkeypatch.setattr(pd, "read_parquet", refuse)
+    rerun(at)                        # asserts that the page shows no exception
+    assert gender_shades(at).count("Error rates by group (Gender Shades layout)") == 4
