@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from torch import nn
 
-from nnaudit._plugins import entry_point_callables, first_doc_line
+from nnaudit._plugins import Registry
 from nnaudit.errors import UserInputError
 from nnaudit.models.cifar_cnn import cifar_cnn
 from nnaudit.models.factory import ModelFactory
@@ -43,8 +43,9 @@ _BUILTIN = {
                         True),
     "resnet18": _Entry(resnet18, "torchvision ResNet-18 from scratch, for larger images", True),
 }
-_REGISTERED: dict[str, _Entry] = {}
-_loaded_entry_points = False
+_REGISTRY = Registry("model", "builder", ENTRY_POINT_GROUP, _BUILTIN,
+                     lambda builder, description, image_input=False:
+                     _Entry(builder, description, image_input))
 
 
 def register(name: str, builder: Callable[..., nn.Module], description: str = "", *,
@@ -55,27 +56,11 @@ def register(name: str, builder: Callable[..., nn.Module], description: str = ""
     feature vectors are refused with a clear message. Registering a name that exists is an
     error unless ``replace``.
     """
-    if not callable(builder):
-        raise UserInputError(f"model {name!r}: the builder {builder!r} is not callable.")
-    if not replace and name in _entries():
-        raise UserInputError(f"model {name!r} is already registered; pass replace=True to "
-                             "replace it.")
-    _REGISTERED[name] = _Entry(builder, description or first_doc_line(builder), image_input)
-
-
-def _entries() -> dict[str, _Entry]:
-    """Built-in, entry-point and registered models; entry points are read once, on first use."""
-    global _loaded_entry_points
-    if not _loaded_entry_points:
-        _loaded_entry_points = True
-        for name, builder in entry_point_callables(ENTRY_POINT_GROUP,
-                                                   [*_BUILTIN, *_REGISTERED]).items():
-            _REGISTERED[name] = _Entry(builder, first_doc_line(builder), False)
-    return {**_BUILTIN, **_REGISTERED}
+    _REGISTRY.register(name, builder, description, replace=replace, image_input=image_input)
 
 
 def list_models() -> list[str]:
-    return sorted(_entries())
+    return sorted(_REGISTRY.entries())
 
 
 def describe_model(name: str) -> str:
@@ -118,7 +103,7 @@ def factory(name: str, input_shape: tuple[int, ...], num_classes: int,
 
 
 def _check(name: str) -> _Entry:
-    entries = _entries()
+    entries = _REGISTRY.entries()
     if name not in entries:
         raise UserInputError(f"unknown model {name!r}; choose one of: {', '.join(sorted(entries))}.")
     return entries[name]

@@ -10,19 +10,31 @@ docstring's first line is the description).
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from typing import Any, Callable
 
-from nnaudit._plugins import entry_point_callables, first_doc_line
+from nnaudit._plugins import Registry
 from nnaudit.data.dataset import AuditDataset
 from nnaudit.errors import UserInputError
 
 ENTRY_POINT_GROUP = "nnaudit.datasets"
 
+@dataclass(frozen=True)
+class _Loader:
+    description: str
+    function: Callable[..., AuditDataset] | None = None  # a user's loader
+    module: str = ""                                     # a built-in one, imported on use
+    name: str = ""
+
+    def resolve(self) -> Callable[..., AuditDataset]:
+        return self.function or getattr(import_module(f"nnaudit.data.{self.module}"), self.name)
+
+
 # name: (module, loader function, one-line description). Modules are imported on use, so that
 # building shades-mnist on every run does not pay for torchvision's or scikit-learn's import.
-_BUILTIN: dict[str, tuple[str, str, str]] = {
+_BUILTIN_TABLE: dict[str, tuple[str, str, str]] = {
     "shades-mnist": ("shades_mnist", "load_shades_mnist",
                      "5,000 real MNIST digits (embedded, offline) with simulated tone and stroke attributes"),
     "mnist": ("torchvision_sets", "load_mnist", "MNIST digits from torchvision files in data_dir"),
@@ -37,8 +49,10 @@ _BUILTIN: dict[str, tuple[str, str, str]] = {
     "adult": ("tabular", "load_adult", "UCI Adult census income (adult.data, adult.test in data_dir)"),
     "german": ("tabular", "load_german", "UCI Statlog German credit (german.data in data_dir)"),
 }
-_REGISTERED: dict[str, tuple[Callable[..., AuditDataset], str]] = {}
-_loaded_entry_points = False
+_REGISTRY = Registry("dataset", "loader", ENTRY_POINT_GROUP,
+                     {name: _Loader(description, module=module, name=function)
+                      for name, (module, function, description) in _BUILTIN_TABLE.items()},
+                     lambda loader, description: _Loader(description, loader))
 
 
 def register(name: str, loader: Callable[..., AuditDataset], description: str = "", *,
@@ -48,29 +62,12 @@ def register(name: str, loader: Callable[..., AuditDataset], description: str = 
     The loader returns an `AuditDataset`; it may take ``data_dir`` (the ``--data-dir`` folder).
     Registering a name that exists is an error unless ``replace``.
     """
-    if not callable(loader):
-        raise UserInputError(f"dataset {name!r}: the loader {loader!r} is not callable.")
-    if not replace and name in _names():
-        raise UserInputError(f"dataset {name!r} is already registered; pass replace=True to "
-                             "replace it.")
-    _REGISTERED[name] = (loader, description or first_doc_line(loader))
-
-
-def _names() -> dict[str, str]:
-    """Every dataset name and its description; entry points are read once, on first use."""
-    global _loaded_entry_points
-    if not _loaded_entry_points:
-        _loaded_entry_points = True
-        for name, loader in entry_point_callables(ENTRY_POINT_GROUP,
-                                                  [*_BUILTIN, *_REGISTERED]).items():
-            _REGISTERED[name] = (loader, first_doc_line(loader))
-    return {**{n: d for n, (_, _, d) in _BUILTIN.items()},
-            **{n: d for n, (_, d) in _REGISTERED.items()}}
+    _REGISTRY.register(name, loader, description, replace=replace)
 
 
 def list_datasets() -> list[tuple[str, str]]:
     """(name, one-line description) for every dataset `load_dataset` knows."""
-    return list(_names().items())
+    return [(name, entry.description) for name, entry in _REGISTRY.entries().items()]
 
 
 def load_dataset(name: str, *, seed: int = 0, data_dir: Path | str | None = None,
@@ -80,14 +77,10 @@ def load_dataset(name: str, *, seed: int = 0, data_dir: Path | str | None = None
     ``data_dir`` is where file-based datasets live; ``options`` are the loader's own keyword
     options (see docs/datasets.md).
     """
-    names = _names()
-    if name not in names:
-        raise UserInputError(f"unknown dataset {name!r}; choose one of: {', '.join(names)}.")
-    if name in _REGISTERED:
-        loader = _REGISTERED[name][0]
-    else:
-        module, function, _ = _BUILTIN[name]
-        loader = getattr(import_module(f"nnaudit.data.{module}"), function)
+    entries = _REGISTRY.entries()
+    if name not in entries:
+        raise UserInputError(f"unknown dataset {name!r}; choose one of: {', '.join(entries)}.")
+    loader = entries[name].resolve()
     accepted = [p for p in inspect.signature(loader).parameters if p != "seed"]
     unknown = sorted(set(options) - set(accepted))
     if unknown:

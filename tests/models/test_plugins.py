@@ -15,10 +15,9 @@ from nnaudit.errors import UserInputError
 @pytest.fixture
 def fresh_registries(monkeypatch):
     """Registries as on first use: nothing registered, entry points not read yet."""
-    monkeypatch.setattr(models, "_REGISTERED", {})
-    monkeypatch.setattr(models, "_loaded_entry_points", False)
-    monkeypatch.setattr(datasets, "_REGISTERED", {})
-    monkeypatch.setattr(datasets, "_loaded_entry_points", False)
+    for registry in (models._REGISTRY, datasets._REGISTRY):
+        monkeypatch.setattr(registry, "registered", {})
+        monkeypatch.setattr(registry, "entry_points_read", False)
 
 
 def test_a_registered_model_is_built_and_its_options_checked(fresh_registries):
