@@ -248,12 +248,13 @@ def _input_gradients(model, x, device) -> bool:
 # --- how the pipeline calls each audit ---------------------------------------------------------
 
 def run_fairness(inputs: AuditInputs) -> "AuditResult":
-    from nnaudit.fairness import fairness_audit_counts
+    from nnaudit.fairness import Criterion, fairness_audit_counts
 
     options = inputs.config.fairness
     return fairness_audit_counts(inputs.predictions.counts, min_group_size=options.min_group_size,
                                  n_boot=options.n_boot, seed=inputs.config.seed,
-                                 training_groups=inputs.predictions.training_groups)
+                                 training_groups=inputs.predictions.training_groups,
+                                 criterion=Criterion.from_config(options))
 
 
 def run_memorization(inputs: AuditInputs) -> "AuditResult":

@@ -30,6 +30,10 @@ PROTOCOLS = ("default", "full")
 OPTIMIZERS = ("adam", "sgd")
 SCHEDULES = ("none", "cosine", "step")
 BACKENDS = ("local", "ray")
+# fairness.criterion: a criterion (nnaudit.fairness._verdicts.CRITERIA) or one rate by its name
+FAIRNESS_CRITERIA = ("equalized_odds", "equal_opportunity", "predictive_parity",
+                     "demographic_parity", "accuracy_parity", "tpr", "fpr", "fnr", "tnr", "ppv",
+                     "npv", "selection_rate", "error_rate", "accuracy")
 MAX_SEED = 2**32 - 1  # NumPy's legacy seeding takes 32 bits
 
 
@@ -129,8 +133,21 @@ class FairnessConfig:
     threshold: float = 0.5
     min_group_size: int = 30
     n_boot: int = 1000
+    # the verdict (docs/fairness.md, "Choosing the criterion"): which rates must be equal, how
+    # far apart they may be (a proportion: 0.05 = 5 points; a ratio, 0 for none) and against
+    # which group ("": the largest of each grouping)
+    criterion: str = "accuracy_parity"
+    tolerance: float = 0.05
+    tolerance_ratio: float = 0.0
+    reference: str = ""
 
     def __post_init__(self) -> None:
+        _one_of(self.criterion, FAIRNESS_CRITERIA, "fairness.criterion")
+        _check(_finite(self.tolerance) and 0 < self.tolerance < 1, "fairness.tolerance",
+               "a difference in (0, 1) (0.05 = 5 percentage points)", self.tolerance)
+        _check(_finite(self.tolerance_ratio) and 0 <= self.tolerance_ratio < 1,
+               "fairness.tolerance_ratio", "a ratio in [0, 1) (0.8: the four-fifths rule; 0: none)",
+               self.tolerance_ratio)
         _check(_finite(self.threshold) and 0 <= self.threshold <= 1, "fairness.threshold",
                "a number in [0, 1]", self.threshold)
         _check(self.min_group_size >= 1, "fairness.min_group_size", "at least 1",

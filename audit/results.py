@@ -22,7 +22,8 @@ class Finding:
     ``template`` is the English sentence with ``{name}`` placeholders and no format specs; it is
     also the message id the French catalog translates. Renderers format ``params`` for the
     reader's locale: floats with up to two decimals, and params whose name ends in ``_pct`` as
-    percentages (0.041 -> 4.1 %). ``text`` gives the English sentence for logs and the CLI.
+    percentages (0.041 -> 4.1 %), ``_pp`` as differences in percentage points (0.03 -> 3.0
+    points) and ``_term`` as words the catalog translates (a metric's name). ``text`` gives the English sentence for logs and the CLI.
     """
 
     template: str
@@ -43,8 +44,17 @@ class Finding:
                    severity=d.get("severity", "info"))
 
 
+def points_text(value: float, decimal: str = ".") -> str:
+    """A difference of two proportions in percentage points, signed when negative (-0.031 ->
+    "-3.1 points"); never a "%", which would read as a relative change."""
+    number = f"{100 * value:.1f}".replace("-", "\u2212").replace(".", decimal)
+    return number + " points"
+
+
 def _plain(name: str, value: Any) -> str:
     if isinstance(value, float):
+        if name.endswith("_pp"):
+            return points_text(value)
         if name.endswith("_pct"):
             return "< 0.1%" if 0 < abs(value) < 0.0005 else f"{100 * value:.1f}%"
         if 0 < abs(value) < 1:  # two significant digits, as the reports: 0.0042 Wh, not 0 Wh

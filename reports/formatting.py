@@ -83,11 +83,24 @@ def format_number(value: Any, lang: str, kind: NumberKind = "decimal") -> str:
 
 def format_param(name: str, value: Any, lang: str) -> str:
     """One Finding parameter: ``*_pct`` names as percentages, other numbers as decimals."""
+    special = _difference_or_term(name, value, lang)
+    if special is not None:
+        return special
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return format_number(value, lang, "percent" if name.endswith("_pct") else "decimal")
     if isinstance(value, (list, tuple)):
         return ", ".join(format_param(name, v, lang) for v in value)
     return str(value)
+
+
+def _difference_or_term(name: str, value: Any, lang: str) -> str | None:
+    """``*_pp``: a difference in percentage points; ``*_term``: a word of the catalog."""
+    if name.endswith("_pp") and isinstance(value, numbers.Real) and not is_undefined(value):
+        number = format_decimal(round(100 * float(value), 1), format="#,##0.0", locale=lang)
+        return number.replace("-", "\u2212") + "\u00a0" + translator(lang)("points")
+    if name.endswith("_term") and isinstance(value, str):
+        return translator(lang)(value)
+    return None
 
 
 class _KeepMissing(dict):

@@ -13,8 +13,9 @@ from nnaudit.fairness._counts import SCORE_BINS, CellCounts, ScoreHistogram
 from nnaudit.fairness._schemas import TABLES
 from nnaudit.fairness._intervals import percentile_interval, proportion_interval, stratified_bootstrap
 from nnaudit.fairness._table import count_rows, subgroup_table
+from nnaudit.fairness._verdicts import CRITERIA, Criterion
 
 __all__ = ["fairness_audit", "fairness_audit_counts", "CellCounts", "ScoreHistogram",
            "SCORE_BINS", "TABLES", "count_rows", "subgroup_table", "proportion_interval",
            "stratified_bootstrap",
-           "percentile_interval"]
+           "percentile_interval", "Criterion", "CRITERIA"]

@@ -8,7 +8,10 @@ import pandas as pd
 from nnaudit.fairness._counts import SCORE_BINS, CellCounts
 from nnaudit.fairness._figures import error_heatmap, rate_bars
 from nnaudit.fairness._findings import fairness_findings, training_shares
+from nnaudit.fairness._metrics import BINARY, CORRECTNESS
 from nnaudit.fairness._table import ALPHA, CONFIDENCE, compute_tables, count_rows
+from nnaudit.fairness._verdicts import (VERDICT_CONFIDENCE, Criterion, verdict_findings,
+                                        verdict_summary, verdict_table)
 from nnaudit.results import AuditResult
 
 
@@ -16,7 +19,8 @@ def fairness_audit(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes
                    positive=None, threshold: float = 0.5, min_group_size: int = 30,
                    n_boot: int = 1000, seed: int = 0,
                    training_groups: pd.DataFrame | None = None,
-                   score_bins: int = SCORE_BINS) -> AuditResult:
+                   score_bins: int = SCORE_BINS,
+                   criterion: Criterion | None = None) -> AuditResult:
     """Error rates and other confusion rates per subgroup and intersection, with intervals.
 
     The Gender Shades table (Buolamwini & Gebru 2018, FAT* / PMLR 81) for any classifier:
@@ -54,16 +58,20 @@ def fairness_audit(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes
     score_bins : int
         Equal-width bins of each class's score histogram per intersection (the AUC comes from
         them: exact when no bin holds two score values, else within ``auc_max_error``).
+    criterion : Criterion, optional
+        The declared criterion of the verdict (`nnaudit.fairness._verdicts`); by default
+        accuracy parity within 5 points of the largest group.
     """
     counts = count_rows(y_true, y_pred, groups, scores=scores, classes=classes,
                         positive=positive, threshold=threshold, score_bins=score_bins)
     return fairness_audit_counts(counts, min_group_size=min_group_size, n_boot=n_boot, seed=seed,
-                                 training_groups=training_groups)
+                                 training_groups=training_groups, criterion=criterion)
 
 
 def fairness_audit_counts(counts: CellCounts, *, min_group_size: int = 30, n_boot: int = 1000,
                           seed: int = 0,
-                          training_groups: pd.DataFrame | None = None) -> AuditResult:
+                          training_groups: pd.DataFrame | None = None,
+                          criterion: Criterion | None = None) -> AuditResult:
     """`fairness_audit` from counts per intersection cell instead of rows.
 
     The entry point for data that does not fit in memory: `nnaudit.engines.count_predictions`
@@ -78,6 +86,10 @@ def fairness_audit_counts(counts: CellCounts, *, min_group_size: int = 30, n_boo
     findings = fairness_findings(tables, attributes=counts.attributes,
                                  min_group_size=min_group_size, training_shares=shares)
     binary = counts.positive is not None
+    criterion = criterion or Criterion("accuracy_parity")
+    rate_set = BINARY if binary else CORRECTNESS
+    tables["verdicts"] = verdict_table(tables["by_group"], rate_set, criterion, counts.attributes)
+    findings = verdict_findings(tables["verdicts"], criterion, rate_set) + findings
     scored = binary and counts.positive in counts.histograms
     metrics = ["error_rate", "tpr", "fpr", "ppv"] if binary else ["error_rate"]
     figures = {"rates": rate_bars(tables["by_group"], metrics)}
@@ -85,7 +97,8 @@ def fairness_audit_counts(counts: CellCounts, *, min_group_size: int = 30, n_boo
         figures["error_heatmap"] = error_heatmap(tables["by_group"], *counts.attributes[:2])
     return AuditResult(
         name="fairness", tables=tables, figures=figures, findings=findings,
-        summary=_summary(tables, counts.classes[counts.positive] if binary else None),
+        summary={**_summary(tables, counts.classes[counts.positive] if binary else None),
+                 **verdict_summary(tables["verdicts"], criterion)},
         protocol={
             "rows": counts.n, "classes": counts.classes,
             "positive": counts.classes[counts.positive] if binary else None,
@@ -106,6 +119,12 @@ def fairness_audit_counts(counts: CellCounts, *, min_group_size: int = 30, n_boo
             "tests": "each subgroup vs the rest: pooled two-proportion z-test, Fisher exact "
                      "when an expected count is below 5",
             "multiple_testing": f"Benjamini-Hochberg over all subgroups x rates, alpha {ALPHA}",
+            "criterion": {"name": criterion.name, "rates": list(criterion.metrics(rate_set)),
+                          "tolerance": criterion.tolerance,
+                          "tolerance_ratio": criterion.tolerance_ratio or None,
+                          "reference": criterion.reference or "the largest group of each grouping",
+                          "interval": f"Newcombe hybrid score, {VERDICT_CONFIDENCE:.0%} "
+                                      "(two one-sided tests at 5%)"},
         })
 
 

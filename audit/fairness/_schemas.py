@@ -41,6 +41,14 @@ TABLES = {
         columns("class:str") | _GROUP | columns("n:int share:float small_group:bool")
         | {cell: "int" for cell in BINARY.cells} | with_intervals(*BINARY.rates),
         with_intervals("auc") | columns("auc_max_error:float"), attributes=True),
+    "verdicts": TableSchema(
+        "The declared criterion's verdict per group and rate against its reference: the "
+        "difference with its 90% Newcombe interval (two one-sided tests at 5%), the tolerance, "
+        "and within, outside or inconclusive (with the rows needed for a conclusive answer).",
+        columns("criterion:str metric:str attribute:str subgroup:str reference:str n:int "
+                "reference_n:int value:float reference_value:float tolerance:float verdict:str "
+                "needed_n:float")
+        | with_intervals("difference", "ratio") | columns("tolerance_ratio:float")),
     "training_shares": TableSchema(
         "Each audited subgroup's share of the training data, and its balanced share.",
         _GROUP | columns("share:float balanced_share:float"), attributes=True),
