@@ -16,7 +16,7 @@ from nnaudit.store import Run
 
 def audit(model: Any, dataset: Any, *, audits: Iterable[str] | None = None,
           weights: str | Path | None = None, trained_on_dataset: bool = False,
-          out: str | Path = "runs", settings: dict[str, Any] | None = None,
+          untrained: bool = False, out: str | Path = "runs", settings: dict[str, Any] | None = None,
           config: str | Path | None = None) -> Run:
     """Audit ``model`` on ``dataset`` and return the run directory it wrote, opened.
 
@@ -31,6 +31,8 @@ def audit(model: Any, dataset: Any, *, audits: Iterable[str] | None = None,
         recorded as skipped with the reason.
     weights : a state_dict file for a factory's model (loaded with ``weights_only=True``).
     trained_on_dataset : the model was trained on this dataset's training split.
+    untrained : audit a factory's freshly initialized model without ``weights`` (refused
+        otherwise).
     settings : config keys, dotted (``{"data.data_dir": "data", "train.epochs": 3}``).
     config : a TOML config file, applied before ``settings``.
     """
@@ -47,7 +49,8 @@ def audit(model: Any, dataset: Any, *, audits: Iterable[str] | None = None,
     if audits is not None:
         overrides["audits.run"] = list(audits)
     path = run_audit(load_config(Path(config) if config else None, overrides), model,
-                     weights=weights, dataset=loaded, trained_on_dataset=trained_on_dataset)
+                     weights=weights, dataset=loaded, trained_on_dataset=trained_on_dataset,
+                     untrained=untrained)
     return Run.open(path)
 
 

@@ -133,7 +133,7 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
 
 
 def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = None,
-              dataset=None, trained_on_dataset: bool = False,
+              dataset=None, trained_on_dataset: bool = False, untrained: bool = False,
               on_stage: StageCallback | None = None,
               on_tasks: TasksCallback | None = None) -> Path:
     """Audit ``model`` (a SPEC, a module or a factory: `nnaudit.user_model.load_user_model`) on
@@ -141,6 +141,8 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
 
     ``trained_on_dataset``: the model was trained on this dataset's training split (enables the
     membership attack); implied for a run directory audited on its own dataset and seed.
+    ``untrained``: audit a factory's fresh model without weights (refused otherwise: its
+    "no disparity" would read as evidence of fairness).
     """
     from nnaudit.compute import check_reachable
     from nnaudit.train import cpu_threads, seed_everything
@@ -159,6 +161,11 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
     model = brought.model.to(device).eval()
     check_fits(model, _first_inputs(dataset.test, 2).to(device), dataset.num_classes,
                dataset.name)
+    if brought.record["kind"] == "factory" and brought.record["weights"] is None and not untrained:
+        raise UserInputError(
+            f"{brought.record['name']} is a model factory given without --weights: its model "
+            "is freshly initialized, so its audit would say nothing about a trained model. Give "
+            "--weights, or --untrained to audit the untrained model on purpose.")
     own_data = (dataset.name == config.data.name and
                 brought.trained_on == {"data": _data_record(config), "seed": config.seed})
     meter = energy_meter(config)

@@ -48,6 +48,36 @@ Out = Annotated[Optional[Path], typer.Option("--out", "-o", help=OUT_HELP)]
 Settings = Annotated[list[str], typer.Option(
     "--set", help="Any config key, e.g. --set train.lr=0.01 (repeatable).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
+# The fairness verdict (docs/fairness.md, "Choosing the criterion").
+Criterion = Annotated[Optional[str], typer.Option(
+    help="Fairness criterion of the verdict: equalized_odds, equal_opportunity, "
+         "predictive_parity, demographic_parity, accuracy_parity or one rate (fpr, ppv, ...). "
+         f"Default: {DEFAULTS.fairness.criterion}.")]
+Tolerance = Annotated[Optional[float], typer.Option(
+    help="Largest accepted difference between a group and its reference, as a proportion "
+         f"(0.05 = 5 percentage points; default {DEFAULTS.fairness.tolerance}).")]
+ToleranceRatio = Annotated[Optional[float], typer.Option(
+    help="Also the smallest accepted ratio of the two rates (0.8: the four-fifths rule).")]
+Reference = Annotated[Optional[str], typer.Option(
+    help="The group every other is compared with (default: the largest of each grouping).")]
+FailOn = Annotated[Optional[str], typer.Option(
+    help="Exit with code 3 when the fairness verdict is 'fail' (or, with 'inconclusive', "
+         "anything but a pass): for CI pipelines.")]
+FAIL_ON = ("fail", "inconclusive")
+# Exit code of --fail-on (1: an audit failed; 2: bad input).
+VERDICT_EXIT = 3
+
+
+def verdict_flags(criterion: Optional[str], tolerance: Optional[float],
+                  tolerance_ratio: Optional[float], reference: Optional[str],
+                  fail_on: Optional[str]) -> dict[str, Any]:
+    """The verdict's dotted config keys; checks --fail-on before any work."""
+    from nnaudit.errors import UserInputError
+
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise UserInputError(f"--fail-on must be fail or inconclusive, not {fail_on!r}.")
+    return flags(**{"fairness.criterion": criterion, "fairness.tolerance": tolerance,
+                    "fairness.tolerance_ratio": tolerance_ratio, "fairness.reference": reference})
 AsJson = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 
 
@@ -84,8 +114,9 @@ def resolve_config(config: Optional[Path], overrides: dict[str, Any], assignment
     return load_config(config, overrides)
 
 
-def report_run(run, *, quiet: bool, as_json: bool) -> None:
-    """Print a finished run (summary, path or JSON); exit 1 when one of its audits failed."""
+def report_run(run, *, quiet: bool, as_json: bool, fail_on: Optional[str] = None) -> None:
+    """Print a finished run (summary, path or JSON); exit 1 when one of its audits failed, 3
+    when ``fail_on`` is given and the fairness verdict reaches it."""
     from nnaudit.summary import print_run_summary, run_summary
 
     if as_json:
@@ -98,3 +129,7 @@ def report_run(run, *, quiet: bool, as_json: bool) -> None:
     if failed:
         print_error("Audit(s) failed:", f"{', '.join(failed)} (see manifest.json).")
         raise typer.Exit(1)
+    verdict = (run.audits.get("fairness", {}).get("summary") or {}).get("verdict")
+    if fail_on == "fail" and verdict == "fail" or fail_on == "inconclusive" and verdict != "pass":
+        print_error("Fairness verdict:", f"{verdict} (--fail-on {fail_on}).")
+        raise typer.Exit(VERDICT_EXIT)

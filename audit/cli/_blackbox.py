@@ -6,7 +6,9 @@ from typing import Optional
 
 import typer
 
-from nnaudit.cli._app import AsJson, Lang, Out, Quiet, app, flags, report_run, resolve_config
+from nnaudit.cli._app import (AsJson, Criterion, FailOn, Lang, Out, Quiet, Reference, Tolerance,
+                              ToleranceRatio, app, flags, report_run, resolve_config,
+                              verdict_flags)
 
 
 @app.command()
@@ -25,6 +27,8 @@ def fairness(
     engine: str = typer.Option("auto", help="Who counts the rows: duckdb (out of core, the default for files), spark (a cluster) or pandas (in memory)."),
     spark_master: Optional[str] = typer.Option(None, help="Spark master URL (spark://host:7077, yarn, local[*]); implies --engine spark."),
     memory_limit: Optional[str] = typer.Option(None, help="DuckDB's memory limit, e.g. 2GB (beyond it DuckDB spills to disk)."),
+    criterion: Criterion = None, tolerance: Tolerance = None,
+    tolerance_ratio: ToleranceRatio = None, reference: Reference = None, fail_on: FailOn = None,
     out: Out = None, quiet: Quiet = False, as_json: AsJson = False,
 ) -> None:
     """Audit any model from its predictions alone (black-box mode), at any size."""
@@ -34,9 +38,10 @@ def fairness(
     cfg = resolve_config(None, flags(**{
         "fairness.min_group_size": min_group_size, "fairness.n_boot": n_boot, "seed": seed,
         "out": str(out) if out else None, "report.lang": lang, "energy.enabled": False,
+        **verdict_flags(criterion, tolerance, tolerance_ratio, reference, fail_on),
     }), [])
     path = run_blackbox(predictions, label=label, pred=pred, score=score, threshold=threshold,
                         groups=[g.strip() for g in groups.split(",") if g.strip()],
                         positive=positive, config=cfg, engine=engine, spark_master=spark_master,
                         memory_limit=memory_limit)
-    report_run(Run.open(path), quiet=quiet, as_json=as_json)
+    report_run(Run.open(path), quiet=quiet, as_json=as_json, fail_on=fail_on)

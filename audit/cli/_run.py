@@ -7,9 +7,10 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from nnaudit.cli._app import (AsJson, Audits, ConfigFile, DataDir, DatasetName, Device, Epochs,
-                              Full, Lang, ModelName, Out, Pdf, Quiet, Seed, Settings, app,
-                              console, flags, report_run, resolve_config)
+from nnaudit.cli._app import (AsJson, Audits, ConfigFile, Criterion, DataDir, DatasetName,
+                              Device, Epochs, FailOn, Full, Lang, ModelName, Out, Pdf, Quiet,
+                              Reference, Seed, Settings, Tolerance, ToleranceRatio, app, console,
+                              flags, report_run, resolve_config, verdict_flags)
 from nnaudit.config import DEFAULTS
 
 
@@ -26,6 +27,8 @@ def run(
     pdf: Pdf = False, lang: Lang = None, out: Out = None, set_: Settings = [],  # noqa: B006
     resume: Annotated[Optional[Path], typer.Option(
         help="Continue an interrupted run directory from its last checkpoint.")] = None,
+    criterion: Criterion = None, tolerance: Tolerance = None,
+    tolerance_ratio: ToleranceRatio = None, reference: Reference = None, fail_on: FailOn = None,
     quiet: Quiet = False, as_json: AsJson = False,
 ) -> None:
     """Train a model and run every audit on it; with no options, LeNet-5 on shades-mnist."""
@@ -41,10 +44,11 @@ def run(
         "audits.run": audits, "energy.country": country, "report.lang": lang,
         "out": str(out) if out else None, "data.options.skew": skew,
         "audits.protocol": "full" if full else None, "report.pdf": True if pdf else None,
+        **verdict_flags(criterion, tolerance, tolerance_ratio, reference, fail_on),
     }), set_)
     _execute(lambda progress: run_pipeline(cfg, resume_dir=resume, on_stage=progress.stage,
                                            on_epoch=progress.epoch, on_tasks=progress.tasks),
-             epochs=cfg.train.epochs, quiet=quiet, as_json=as_json)
+             epochs=cfg.train.epochs, quiet=quiet, as_json=as_json, fail_on=fail_on)
 
 
 @app.command()
@@ -80,8 +84,13 @@ def audit(
     trained_on_dataset: Annotated[bool, typer.Option(
         "--trained-on-dataset", help="The model was trained on this dataset's training split "
                                      "(enables the membership attack).")] = False,
+    untrained: Annotated[bool, typer.Option(
+        "--untrained", help="Audit a factory's freshly initialized model without --weights "
+                            "(its disparities then say nothing about a trained model).")] = False,
     config: ConfigFile = None, seed: Seed = None, device: Device = None, full: Full = False,
     pdf: Pdf = False, lang: Lang = None, out: Out = None, set_: Settings = [],  # noqa: B006
+    criterion: Criterion = None, tolerance: Tolerance = None,
+    tolerance_ratio: ToleranceRatio = None, reference: Reference = None, fail_on: FailOn = None,
     quiet: Quiet = False, as_json: AsJson = False,
 ) -> None:
     """Audit a model you bring (a run, a factory with weights, an exported file) on any dataset."""
@@ -91,12 +100,14 @@ def audit(
         "data.name": dataset, "data.data_dir": str(data_dir) if data_dir else None,
         "audits.run": audits, "seed": seed, "device": device, "report.lang": lang,
         "out": str(out) if out else None, "audits.protocol": "full" if full else None,
-        "report.pdf": True if pdf else None})
+        "report.pdf": True if pdf else None,
+        **verdict_flags(criterion, tolerance, tolerance_ratio, reference, fail_on)})
     cfg = resolve_config(config, {**_training_of(model), **given}, set_)
     _execute(lambda progress: run_audit(cfg, model, weights=weights,
                                         trained_on_dataset=trained_on_dataset,
+                                        untrained=untrained,
                                         on_stage=progress.stage, on_tasks=progress.tasks),
-             epochs=0, quiet=quiet, as_json=as_json)
+             epochs=0, quiet=quiet, as_json=as_json, fail_on=fail_on)
 
 
 def _training_of(spec: str) -> dict[str, Any]:
@@ -112,7 +123,7 @@ def _training_of(spec: str) -> dict[str, Any]:
 
 
 def _execute(work: Callable[["_Progress"], Path], *, epochs: int, quiet: bool,
-             as_json: bool) -> None:
+             as_json: bool, fail_on: Optional[str] = None) -> None:
     from rich.text import Text
 
     from nnaudit.pipeline import RunInterrupted
@@ -134,7 +145,7 @@ def _execute(work: Callable[["_Progress"], Path], *, epochs: int, quiet: bool,
                                                      f" The run is incomplete; {hint}"),
                                        soft_wrap=True)
             raise typer.Exit(130)
-    report_run(Run.open(path), quiet=quiet, as_json=as_json)
+    report_run(Run.open(path), quiet=quiet, as_json=as_json, fail_on=fail_on)
 
 
 class _Progress:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nnaudit.fairness._calibration import (calibration_findings, calibration_tables,
+                                           reliability_diagram)
 from nnaudit.fairness._counts import SCORE_BINS, CellCounts
 from nnaudit.fairness._figures import error_heatmap, rate_bars
 from nnaudit.fairness._findings import fairness_findings, training_shares
@@ -90,11 +92,17 @@ def fairness_audit_counts(counts: CellCounts, *, min_group_size: int = 30, n_boo
     rate_set = BINARY if binary else CORRECTNESS
     tables["verdicts"] = verdict_table(tables["by_group"], rate_set, criterion, counts.attributes)
     findings = verdict_findings(tables["verdicts"], criterion, rate_set) + findings
+    calibration = calibration_tables(counts, n_boot=n_boot, seed=seed)
+    if calibration is not None:
+        tables.update(calibration)
+        findings += calibration_findings(tables, counts.attributes)
     scored = binary and counts.positive in counts.histograms
     metrics = ["error_rate", "tpr", "fpr", "ppv"] if binary else ["error_rate"]
     figures = {"rates": rate_bars(tables["by_group"], metrics)}
     if len(counts.attributes) > 1:
         figures["error_heatmap"] = error_heatmap(tables["by_group"], *counts.attributes[:2])
+    if calibration is not None:
+        figures["reliability"] = reliability_diagram(tables["calibration"], counts.attributes)
     return AuditResult(
         name="fairness", tables=tables, figures=figures, findings=findings,
         summary={**_summary(tables, counts.classes[counts.positive] if binary else None),
@@ -119,6 +127,10 @@ def fairness_audit_counts(counts: CellCounts, *, min_group_size: int = 30, n_boo
             "tests": "each subgroup vs the rest: pooled two-proportion z-test, Fisher exact "
                      "when an expected count is below 5",
             "multiple_testing": f"Benjamini-Hochberg over all subgroups x rates, alpha {ALPHA}",
+            "calibration": ("reliability in 10 equal-width score bins per group, Wilson "
+                            "intervals; ECE with a percentile bootstrap interval; Hosmer-Lemeshow "
+                            "test per group (one df per bin), Benjamini-Hochberg over groups")
+            if calibration is not None else None,
             "criterion": {"name": criterion.name, "rates": list(criterion.metrics(rate_set)),
                           "tolerance": criterion.tolerance,
                           "tolerance_ratio": criterion.tolerance_ratio or None,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nnaudit.fairness._power import detectable_difference
+from nnaudit.fairness._table import ALPHA
 from nnaudit.results import Finding
 
 ERROR_RATIO = ("{group} has {ratio} times the error rate of {reference} (95% CI {low} to {high}): "
@@ -18,7 +20,9 @@ ERROR_GAP = ("{group} has an error rate of {worst_pct} against {best_pct} for {r
 RATE_GAP = ("{metric} differs across {attribute}: {worst_pct} for {group} against {best_pct} for "
             "{reference}, a gap of {gap_pct} (95% CI {low_pct} to {high_pct})")
 NO_DISPARITY = ("No significant disparity across {attributes}: no gap between subgroups survives "
-                "the Benjamini-Hochberg correction over {tests} tests")
+                "the Benjamini-Hochberg correction over {tests} tests. This is not evidence of "
+                "equality: at this size, an error-rate gap smaller than {detectable_pp} between "
+                "{group} ({n} examples) and the rest would likely go unseen (80% power)")
 NOTHING_RANKED = ("No grouping of {attributes} has two subgroups with {min_n} examples or more: "
                   "no subgroup is ranked and no gap is claimed")
 SMALL_GROUPS = "{count} subgroups have fewer than {min_n} examples and are not ranked: {groups}"
@@ -69,8 +73,7 @@ def fairness_findings(tables: dict[str, pd.DataFrame], *, attributes: list[str],
         findings.append(Finding(NOTHING_RANKED, {"attributes": ", ".join(attributes),
                                                  "min_n": int(min_group_size)}, "warning"))
     elif found.empty:
-        findings.append(Finding(NO_DISPARITY, {"attributes": ", ".join(attributes),
-                                               "tests": int(tables["tests"]["p_value"].notna().sum())}))
+        findings.append(_no_disparity(tables, attributes, min_group_size))
     by_group = tables["by_group"]
     small = by_group[by_group["small_group"]]
     if not small.empty:
@@ -83,6 +86,23 @@ def fairness_findings(tables: dict[str, pd.DataFrame], *, attributes: list[str],
                 "share_pct": float(row.share), "group": row.subgroup, "attribute": row.attribute,
                 "balanced_pct": float(row.balanced_share)}, "warning"))
     return findings
+
+
+def _no_disparity(tables: dict[str, pd.DataFrame], attributes: list[str],
+                  min_group_size: int) -> Finding:
+    """No significant gap, with the gap the tests could have missed in the smallest ranked
+    subgroup of one attribute (`nnaudit.fairness._power`)."""
+    tests = int(tables["tests"]["p_value"].notna().sum())
+    by_group = tables["by_group"]
+    ranked = by_group[by_group["attribute"].isin(attributes) & ~by_group["small_group"]]
+    smallest = ranked.loc[ranked["n"].idxmin()]
+    total = int(tables["overall"]["n"].iloc[0])
+    detectable = detectable_difference(float(tables["overall"]["error_rate"].iloc[0]),
+                                       smallest["n"], total - smallest["n"], alpha=ALPHA,
+                                       tests=tests)
+    return Finding(NO_DISPARITY, {"attributes": ", ".join(attributes), "tests": tests,
+                                  "detectable_pp": float(detectable), "group": smallest["subgroup"],
+                                  "n": int(smallest["n"])})
 
 
 def training_shares(training_groups: pd.DataFrame, by_group: pd.DataFrame,

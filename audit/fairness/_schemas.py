@@ -49,6 +49,16 @@ TABLES = {
                 "reference_n:int value:float reference_value:float tolerance:float verdict:str "
                 "needed_n:float")
         | with_intervals("difference", "ratio") | columns("tolerance_ratio:float")),
+    "calibration": TableSchema(
+        "Reliability per subgroup (scored binary runs): rows, mean score and observed rate of "
+        "the positive class with its Wilson interval, per score bin.",
+        columns("attribute:str subgroup:str bin:int n:int mean_score:float observed_rate:float "
+                "observed_low:float observed_high:float")),
+    "calibration_error": TableSchema(
+        "Expected calibration error per subgroup with its bootstrap interval, and the "
+        "Hosmer-Lemeshow test of calibration within the subgroup (Benjamini-Hochberg corrected).",
+        columns("attribute:str subgroup:str n:int ece:float ece_low:float ece_high:float "
+                "statistic:float p_value:float p_adjusted:float calibrated:bool")),
     "training_shares": TableSchema(
         "Each audited subgroup's share of the training data, and its balanced share.",
         _GROUP | columns("share:float balanced_share:float"), attributes=True),
