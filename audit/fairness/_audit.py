@@ -9,11 +9,12 @@ from nnaudit.fairness._calibration import (calibration_findings, calibration_tab
                                            reliability_diagram)
 from nnaudit.fairness._counts import SCORE_BINS, CellCounts
 from nnaudit.fairness._figures import error_heatmap, rate_bars
-from nnaudit.fairness._findings import fairness_findings, training_shares
+from nnaudit.fairness._baseline import majority_baseline
+from nnaudit.fairness._findings import DISPARITY_TEMPLATES, fairness_findings, training_shares
 from nnaudit.fairness._metrics import BINARY, CORRECTNESS
 from nnaudit.fairness._table import ALPHA, CONFIDENCE, compute_tables, count_rows
-from nnaudit.fairness._verdicts import (VERDICT_CONFIDENCE, Criterion, verdict_findings,
-                                        verdict_summary, verdict_table)
+from nnaudit.fairness._verdicts import (VERDICT_CONFIDENCE, VERDICT_TEMPLATES, Criterion,
+                                        verdict_findings, verdict_summary, verdict_table)
 from nnaudit.results import AuditResult
 
 
@@ -92,6 +93,12 @@ def fairness_audit_counts(counts: CellCounts, *, min_group_size: int = 30, n_boo
     rate_set = BINARY if binary else CORRECTNESS
     tables["verdicts"] = verdict_table(tables["by_group"], rate_set, criterion, counts.attributes)
     findings = verdict_findings(tables["verdicts"], criterion, rate_set) + findings
+    verdict = verdict_summary(tables["verdicts"], criterion)
+    baseline = majority_baseline(counts, tables["overall"])
+    if baseline is not None:  # a constant classifier's gaps are its groups' class mixes
+        findings = [baseline] + [f for f in findings
+                                 if f.template not in DISPARITY_TEMPLATES + VERDICT_TEMPLATES]
+        verdict["verdict"] = "inconclusive" if verdict["verdict"] else None
     calibration = calibration_tables(counts, n_boot=n_boot, seed=seed)
     if calibration is not None:
         tables.update(calibration)
@@ -106,7 +113,7 @@ def fairness_audit_counts(counts: CellCounts, *, min_group_size: int = 30, n_boo
     return AuditResult(
         name="fairness", tables=tables, figures=figures, findings=findings,
         summary={**_summary(tables, counts.classes[counts.positive] if binary else None),
-                 **verdict_summary(tables["verdicts"], criterion)},
+                 **verdict, "no_better_than_majority": baseline is not None},
         protocol={
             "rows": counts.n, "classes": counts.classes,
             "positive": counts.classes[counts.positive] if binary else None,

@@ -29,6 +29,10 @@ SMALL_GROUPS = "{count} subgroups have fewer than {min_n} examples and are not r
 TRAINING_SHARE = ("The training data held {share_pct} {group} examples ({attribute}), against "
                   "{balanced_pct} if it were balanced")
 
+# Sentences about gaps between subgroups (withdrawn when the model is no better than the
+# majority class, nnaudit.fairness._baseline).
+DISPARITY_TEMPLATES = (ERROR_RATIO, ERROR_GAP, RATE_GAP, NO_DISPARITY)
+
 TEMPLATES = (ERROR_RATIO, ERROR_GAP, RATE_GAP, NO_DISPARITY, NOTHING_RANKED, SMALL_GROUPS,
              TRAINING_SHARE)
 

@@ -75,6 +75,8 @@ VERDICT_INCONCLUSIVE = N_("Verdict on {criterion_term}, tolerance {tolerance_pp}
 VERDICT_NOT_APPLICABLE = N_("No verdict on {criterion_term}: it needs the {metric_term}, which "
                             "this run does not have (a binary task with a positive class has it)")
 
+VERDICT_TEMPLATES = (VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE)
+
 COLUMNS = ["criterion", "metric", "attribute", "subgroup", "reference", "n", "reference_n",
            "value", "reference_value", "difference", "difference_low", "difference_high",
            "tolerance", "ratio", "ratio_low", "ratio_high", "tolerance_ratio", "verdict",

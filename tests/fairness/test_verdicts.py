@@ -134,3 +134,27 @@ def test_intersections_are_compared_with_the_reference_value_at_the_same_other_v
     assert pairs["African-American x F"] == "Caucasian x F"
     assert pairs["African-American x M"] == "Caucasian x M"
     assert pairs["M"] == "F" or pairs["F"] == "M"  # sex: the largest group is the reference
+
+
+def test_a_constant_classifier_warns_first_and_raises_no_disparity_alert():
+    """UTKFace's case: one class predicted for every face; the groups' class mixes differ, so
+    their error rates differ significantly, and none of it is the model's doing."""
+    rng = np.random.default_rng(0)
+    groups = pd.DataFrame({"race": np.repeat(["Asian", "Indian", "White"], 2000)})
+    share = np.repeat([0.2, 0.45, 0.6], 2000)  # share of the class the model never predicts
+    y = (rng.random(6000) < share).astype(int)
+    result = fairness_audit(y, np.zeros(6000, dtype=int), groups, n_boot=100)
+    assert result.tables["disparity"]["significant"].any()  # the gaps are there ...
+    first = result.findings[0]
+    assert first.template.startswith("The model's accuracy") and first.severity == "warning"
+    assert first.params["majority"] == "0" and first.params["accuracy_pct"] == pytest.approx(
+        first.params["majority_pct"])
+    assert not [f for f in result.findings if f.severity == "alert"]  # ... and never claimed
+    assert result.summary["no_better_than_majority"] and result.summary["verdict"] == "inconclusive"
+
+
+def test_a_model_better_than_the_majority_class_has_no_such_warning():
+    y, pred, groups = identical_rates(500)
+    result = fairness_audit(y, pred, groups, n_boot=100)
+    assert not result.summary["no_better_than_majority"]
+    assert not any(f.template.startswith("The model's accuracy") for f in result.findings)

@@ -205,3 +205,21 @@ def test_the_default_run_reaudited_on_real_mnist(tmp_path):
     # plain MNIST has no sensitive attribute, and no training split is left to retrain on
     assert "needs at least one sensitive attribute" in run.audits["fairness"]["reason"]
     assert "needs the training split" in run.audits["memorization"]["reason"]
+
+
+def test_a_factory_without_weights_is_refused_naming_untrained(tmp_path):
+    """A fresh model's 'no significant disparity' would read as evidence of fairness."""
+    proc = nnaudit_cli("audit", "--model", "my_models:small_cnn", "--dataset", "shades-mnist",
+                       "--audits", "fairness", "--out", str(tmp_path / "runs"), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "--untrained" in proc.stderr and "--weights" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+    with pytest.raises(UserInputError, match="--untrained"):
+        audit("my_models:small_cnn", tmp_path, audits=["fairness"])
+
+
+def test_untrained_audits_a_fresh_model_on_purpose(tmp_path):
+    run = audit("my_models:small_cnn", tmp_path, audits=["fairness"], untrained=True)
+    assert run.status == "complete" and run.manifest["model"]["weights"] is None
+    assert run.audits["fairness"]["status"] == "complete"
