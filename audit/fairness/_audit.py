@@ -13,6 +13,7 @@ from nnaudit.fairness._baseline import majority_baseline
 from nnaudit.fairness._findings import DISPARITY_TEMPLATES, fairness_findings, training_shares
 from nnaudit.fairness._metrics import BINARY, CORRECTNESS
 from nnaudit.fairness._table import ALPHA, CONFIDENCE, compute_tables, count_rows
+from nnaudit.fairness._target_attribute import own_positive_rates, target_attributes
 from nnaudit.fairness._verdicts import (VERDICT_CONFIDENCE, VERDICT_TEMPLATES, Criterion,
                                         verdict_findings, verdict_summary, verdict_table)
 from nnaudit.results import AuditResult
@@ -82,6 +83,9 @@ def fairness_audit_counts(counts: CellCounts, *, min_group_size: int = 30, n_boo
     result is the one `fairness_audit` gives on the same rows.
     """
     tables = compute_tables(counts, min_group_size=min_group_size, n_boot=n_boot, seed=seed)
+    targets = target_attributes(counts) if counts.positive is not None else []
+    if targets:  # the target is also a sensitive attribute: each class its own positive class
+        own_positive_rates(counts, tables, targets)
     shares = None
     if training_groups is not None:
         shares = training_shares(training_groups, tables["by_group"], counts.attributes)
@@ -134,6 +138,7 @@ def fairness_audit_counts(counts: CellCounts, *, min_group_size: int = 30, n_boo
             "tests": "each subgroup vs the rest: pooled two-proportion z-test, Fisher exact "
                      "when an expected count is below 5",
             "multiple_testing": f"Benjamini-Hochberg over all subgroups x rates, alpha {ALPHA}",
+            "own_positive_class": targets or None,
             "calibration": ("reliability in 10 equal-width score bins per group, Wilson "
                             "intervals; ECE with a percentile bootstrap interval; Hosmer-Lemeshow "
                             "test per group (one df per bin), Benjamini-Hochberg over groups")

@@ -21,7 +21,7 @@ TABLES = {
         "counts, share, every rate with its interval, flags.",
         _GROUP | columns("n:int share:float small_group:bool significant:bool")
         | with_intervals("accuracy", "error_rate"),
-        _CELLS | _RATES | _MACRO, attributes=True),
+        _CELLS | _RATES | _MACRO | columns("own_positive:str"), attributes=True),
     "disparity": TableSchema(
         "Best against worst ranked subgroup per grouping and rate: difference and ratio with "
         "bootstrap intervals.",

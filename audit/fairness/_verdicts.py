@@ -130,12 +130,26 @@ def verdict_table(by_group: pd.DataFrame, rate_set: RateSet, criterion: Criterio
         table = table.reset_index(drop=True)
         counts = table[list(rate_set.cells)].to_numpy(dtype=np.int64)
         fractions = rate_set.num_den(counts)
+        _own_positive_correctness(table, counts, fractions)
         for i, j in _pairs(table, criterion.reference, reference_attribute):
             for metric in metrics:
                 num, den = fractions[metric]
                 rows.append(_compare(criterion, metric, grouping, table, i, j,
                                      (num[i], den[i]), (num[j], den[j])))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _own_positive_correctness(table: pd.DataFrame, counts: np.ndarray, fractions: dict) -> None:
+    """A group whose class is its own positive (`nnaudit.fairness._target_attribute`) holds its
+    context's counts: its own rows are the true positives and false negatives."""
+    if "own_positive" not in table or table["own_positive"].isna().all():
+        return
+    own = table["own_positive"].notna().to_numpy()
+    tp, fn = counts[:, 0], counts[:, 3]
+    for name, num in (("error_rate", fn), ("accuracy", tp)):
+        if name in fractions:
+            k, n = fractions[name]
+            fractions[name] = (np.where(own, num, k), np.where(own, tp + fn, n))
 
 
 def overall_verdict(verdicts: pd.DataFrame) -> str | None:
