@@ -37,6 +37,7 @@ def render(ctx: PageContext) -> None:
     min_group_size = int(protocol.get("min_group_size", 30) or 30)
     tables = data.audit_tables(str(run.path), ctx.mtime(run), "fairness")
     table, overall = tables.get(BY_GROUP), tables.get("overall")
+    disparity = tables.get("disparity")
     positive = protocol.get("positive")
     findings = data.findings(run, "fairness")
 
@@ -51,6 +52,7 @@ def render(ctx: PageContext) -> None:
         else:
             table = result["tables"].get(BY_GROUP, table)
             overall = result["tables"].get("overall", overall)
+            disparity = result["tables"].get("disparity")
             findings, positive = result["findings"], chosen
             st.caption(t("Recomputed from the stored score histograms at threshold {threshold} "
                          "(positive class: {positive}).").format(
@@ -64,7 +66,8 @@ def render(ctx: PageContext) -> None:
     if table is not None and overall is not None:
         show_course_table(gender_shades_table(
             overall, table, attributes, ctx.fmt, positive=positive,
-            classes=len(protocol.get("classes") or []), min_group_size=min_group_size), ctx)
+            classes=len(protocol.get("classes") or []), min_group_size=min_group_size,
+            disparity=disparity), ctx)
     show_findings(ctx, findings)
     if table is None or table.empty:
         st.info(t("This run has no subgroup table."))

@@ -191,7 +191,8 @@ def course_tables(run: Run, fmt: Formatter) -> list[CourseTable]:
                 fairness["overall"], fairness["by_group"], list(protocol.get("attributes") or []),
                 fmt, positive=protocol.get("positive"),
                 classes=len(protocol.get("classes") or []),
-                min_group_size=int(protocol.get("min_group_size") or 0)))
+                min_group_size=int(protocol.get("min_group_size") or 0),
+                disparity=fairness.get("disparity")))
     if run.audit_ran("memorization"):
         tables.append(zhang_table(run.tables("memorization"),
                                   run.audits["memorization"].get("protocol") or {}, fmt))

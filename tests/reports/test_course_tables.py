@@ -36,7 +36,8 @@ def test_gender_shades_layout_and_values_of_a_binary_task():
     result = fairness_result()
     by_group = result.tables["by_group"]
     table = gender_shades_table(result.tables["overall"], by_group, ["sex", "race"], EN,
-                                positive="yes", classes=2, min_group_size=30)
+                                positive="yes", classes=2, min_group_size=30,
+                                disparity=result.tables["disparity"])
     assert [r.label for r in table.rows] == ["PPV (%)", "Error rate (%)", "TPR (%)", "FPR (%)"]
     labels = [c.label for c in table.columns]
     assert labels[:3] == ["All", "female", "male"]
@@ -51,7 +52,7 @@ def test_gender_shades_layout_and_values_of_a_binary_task():
     assert error["All"].text == points(result.tables["overall"]["error_rate"].iloc[0])
     # the injected bias: the women's intersection is the worst ranked cell, never a small group
     worst = [label for label, cell in error.items() if cell.mark == "worst"]
-    assert worst == [result.summary["worst_group"]]
+    assert worst == ["female", result.summary["worst_group"]]  # per grouping, each significant
     assert error[SCRIPT_GROUP].small and not error[SCRIPT_GROUP].mark
     assert error["All"].mark == ""                       # everyone is never ranked
     assert any("fewer than 30" in note for note in table.notes)
@@ -68,15 +69,63 @@ def test_gender_shades_of_a_multiclass_task_is_macro_averaged_as_scikit_learn():
     y_pred = np.where(wrong, (y + rng.integers(1, 4, n)) % 4, y)
     result = fairness_audit(y, y_pred, groups, classes=list("abcd"), n_boot=200, seed=0)
     table = gender_shades_table(result.tables["overall"], result.tables["by_group"], ["tone"],
-                                EN, positive=None, classes=4, min_group_size=30)
+                                EN, positive=None, classes=4, min_group_size=30,
+                                disparity=result.tables["disparity"])
     dark = (groups["tone"] == "dark").to_numpy()
     ppv, tpr = cells(table, "PPV (%)"), cells(table, "TPR (%)")
     assert ppv["dark"].text == points(precision_score(y[dark], y_pred[dark], average="macro"))
     assert tpr["light"].text == points(recall_score(y[~dark], y_pred[~dark], average="macro"))
     assert ppv["All"].text == points(precision_score(y, y_pred, average="macro"))
-    assert ppv["dark"].mark == "worst" and ppv["light"].mark == "best"
+    # macro rates have no significance test: never highlighted; the error rate's gap is tested
+    assert ppv["dark"].mark == "" and ppv["light"].mark == ""
+    error = cells(table, "Error rate (%)")
+    assert error["dark"].mark == "worst" and error["light"].mark == "best"
     assert ppv["dark"].interval                          # a bootstrap interval, not a blank
     assert "4 classes" in table.notes[0] and "macro-averaged" in table.notes[0]
+
+
+def test_a_balanced_control_has_no_highlighted_cell():
+    """Highlights only where a gap is significant after the correction: equal error rates in
+    every group (here at most chance differences) colour no cell, although some group is
+    always the lowest and some the highest."""
+    from nnaudit.fairness import fairness_audit
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    groups = pd.DataFrame({"tone": rng.choice(["dark", "light"], n),
+                           "stroke": rng.choice(["thin", "thick"], n)})
+    y = rng.integers(0, 2, n)
+    y_pred = np.where(rng.random(n) < 0.1, 1 - y, y)
+    result = fairness_audit(y, y_pred, groups, n_boot=200, seed=0)
+    assert not result.tables["disparity"]["significant"].any()
+    table = gender_shades_table(result.tables["overall"], result.tables["by_group"],
+                                ["tone", "stroke"], EN, positive="1", classes=2,
+                                min_group_size=30, disparity=result.tables["disparity"])
+    assert not [cell for row in table.rows for cell in row.cells if cell.mark]
+    assert any("No cell is highlighted" in note for note in table.notes)
+
+
+def test_highlights_rank_within_each_attribute_not_across_groupings():
+    """Each grouping's significant gap marks its own best and worst group: a race gap is
+    highlighted in the race columns even when an intersection is worse overall."""
+    from nnaudit.fairness import fairness_audit
+
+    rng = np.random.default_rng(1)
+    n = 6000
+    groups = pd.DataFrame({"race": rng.choice(["Asian", "White"], n),
+                           "sex": rng.choice(["F", "M"], n)})
+    y = rng.integers(0, 2, n)
+    rate = np.where(groups["race"] == "Asian", 0.2, 0.1)
+    y_pred = np.where(rng.random(n) < rate, 1 - y, y)
+    result = fairness_audit(y, y_pred, groups, n_boot=200, seed=0)
+    table = gender_shades_table(result.tables["overall"], result.tables["by_group"],
+                                ["race", "sex"], EN, positive="1", classes=2,
+                                min_group_size=30, disparity=result.tables["disparity"])
+    error = cells(table, "Error rate (%)")
+    assert error["Asian"].mark == "worst" and error["White"].mark == "best"
+    assert error["F"].mark == "" and error["M"].mark == ""  # no significant sex gap
+    worst = [label for label, cell in error.items() if cell.mark == "worst"]
+    assert "Asian" in worst and any(" x " in label for label in worst)
 
 
 def test_zhang_table_rows_and_switches():
