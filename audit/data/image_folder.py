@@ -19,6 +19,7 @@ import torch
 import torchvision.io
 import torchvision.transforms.v2.functional as TF
 
+from nnaudit.data._bands import numeric_bands
 from nnaudit.data.dataset import (AuditDataset, Split, check_classes, make_card, read_csv,
                                 require_columns, sensitive_groups, stratified_indices)
 from nnaudit.errors import UserInputError
@@ -110,6 +111,7 @@ def load_image_folder(*, seed: int = 0, data_dir: Path | None = None, csv: str |
     labels = frame[target_column].astype(str).to_numpy()
     classes = check_classes(labels, f"column {target_column!r} of {where}")
     y_all = torch.from_numpy(np.searchsorted(classes, labels))
+    bins, banded = numeric_bands(frame, sensitive, bins, where)
     groups_all = sensitive_groups(frame, sensitive, bins, where)
     size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
     channels = 1 if grayscale else 3
@@ -137,7 +139,7 @@ def load_image_folder(*, seed: int = 0, data_dir: Path | None = None, csv: str |
         "image-folder", splits=splits, source=f"images in {str(root)!r} listed in {where}",
         citation="user-supplied image folder", license="as supplied",
         attributes={c: f"column {c!r} of the metadata CSV"
-                    + (f", in bands {list(bins[c])}" if bins and c in bins else "") for c in sensitive},
+                    + (f", {banded[c]}" if c in banded else "") for c in sensitive},
         simulated_attributes=False,
         limits=["Sensitive attributes are as recorded in the metadata CSV; how they were "
                 "labelled (self-reported or perceived) is the data owner's to state.",

@@ -18,6 +18,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from nnaudit.data._bands import numeric_bands
 from nnaudit.data.dataset import (AuditDataset, Split, check_classes, make_card, read_csv,
                                 require_columns, sensitive_groups, stratified_indices)
 from nnaudit.errors import UserInputError
@@ -60,6 +61,10 @@ def _build(name: str, frame: pd.DataFrame, test_frame: pd.DataFrame | None, *, w
             f"positive class {positive!r} is not a value of {target!r} in {where}; its values are: "
             f"{', '.join(classes)}.")
     y_all = np.searchsorted(classes, labels)
+    bins, banded = numeric_bands(whole, sensitive, bins, where)
+    card = {**card, "attributes": {c: card["attributes"].get(c, c)
+                                   + (f", {banded[c]}" if c in banded else "")
+                                   for c in sensitive}} if banded else card
 
     if test_frame is None:
         train_idx, val_idx, test_idx = stratified_indices(y_all, test_size, val_size, seed,

@@ -56,6 +56,24 @@ def test_groups_categories_and_include_sensitive(people_csv):
     assert sum(len(s) for s in (data.train, data.val, data.test)) == 200
 
 
+def test_a_numeric_sensitive_column_is_cut_at_its_quantiles_never_one_group_per_value(people_csv):
+    path, frame = people_csv
+    data = load(path, sensitive=["sex", "age"])
+    groups = pd.concat([data.train.groups, data.val.groups, data.test.groups])
+    assert groups["age"].nunique() == 4  # quartiles, not 62 ages
+    quartiles = np.quantile(frame["age"], [0.25, 0.5, 0.75])
+    edges = [int(edge.split("-")[0]) for edge in sorted(groups["age"].unique(),
+                                                        key=lambda b: int(b.split("-")[0]))]
+    assert edges == [18, *np.floor(quartiles).astype(int)]
+    counts = groups["age"].value_counts()
+    assert counts.min() > 30  # quantile bands share the rows
+    assert "quantiles" in data.card["attributes"]["age"]
+    three = load(path, sensitive=["age"], bins={"age": 3})
+    assert three.test.groups["age"].nunique() == 3 and "3 bands" in three.card["attributes"]["age"]
+    with pytest.raises(UserInputError, match="bins for 'age' must be a list of edges or a number"):
+        load(path, sensitive=["age"], bins={"age": "many"})
+
+
 def test_bad_inputs(people_csv, tmp_path):
     path, frame = people_csv
     with pytest.raises(UserInputError, match="'salary'"):
