@@ -11,14 +11,15 @@ import pandas as pd
 
 from nnaudit.fairness._power import detectable_difference
 from nnaudit.fairness._table import ALPHA
+from nnaudit.fairness._verdicts import METRIC_TERMS
 from nnaudit.results import Finding
 
 ERROR_RATIO = ("{group} has {ratio} times the error rate of {reference} (95% CI {low} to {high}): "
                "{worst_pct} against {best_pct}")
 ERROR_GAP = ("{group} has an error rate of {worst_pct} against {best_pct} for {reference}, "
-             "a gap of {gap_pct} (95% CI {low_pct} to {high_pct})")
-RATE_GAP = ("{metric} differs across {attribute}: {worst_pct} for {group} against {best_pct} for "
-            "{reference}, a gap of {gap_pct} (95% CI {low_pct} to {high_pct})")
+             "a gap of {gap_pp} (95% CI {low_pp} to {high_pp})")
+RATE_GAP = ("The {metric_term} differs across {attribute}: {worst_pct} for {group} against "
+            "{best_pct} for {reference}, a gap of {gap_pp} (95% CI {low_pp} to {high_pp})")
 NO_DISPARITY = ("No significant disparity across {attributes}: no gap between subgroups survives "
                 "the Benjamini-Hochberg correction over {tests} tests. This is not evidence of "
                 "equality: at this size, an error-rate gap smaller than {detectable_pp} between "
@@ -26,6 +27,7 @@ NO_DISPARITY = ("No significant disparity across {attributes}: no gap between su
 NOTHING_RANKED = ("No grouping of {attributes} has two subgroups with {min_n} examples or more: "
                   "no subgroup is ranked and no gap is claimed")
 SMALL_GROUPS = "{count} subgroups have fewer than {min_n} examples and are not ranked: {groups}"
+SMALL_GROUP = "1 subgroup has fewer than {min_n} examples and is not ranked: {groups}"
 TRAINING_SHARE = ("The training data held {share_pct} {group} examples ({attribute}), against "
                   "{balanced_pct} if it were balanced")
 
@@ -34,7 +36,7 @@ TRAINING_SHARE = ("The training data held {share_pct} {group} examples ({attribu
 DISPARITY_TEMPLATES = (ERROR_RATIO, ERROR_GAP, RATE_GAP, NO_DISPARITY)
 
 TEMPLATES = (ERROR_RATIO, ERROR_GAP, RATE_GAP, NO_DISPARITY, NOTHING_RANKED, SMALL_GROUPS,
-             TRAINING_SHARE)
+             SMALL_GROUP, TRAINING_SHARE)
 
 # Rates named in RATE_GAP findings (the error rate has its own sentences); their short names
 # are the table's column names, the same in every language.
@@ -59,20 +61,20 @@ def fairness_findings(tables: dict[str, pd.DataFrame], *, attributes: list[str],
                                                   "low": float(row.ratio_low),
                                                   "high": float(row.ratio_high)}, "alert"))
         else:
-            findings.append(Finding(ERROR_GAP, {**common, "gap_pct": float(row.difference),
-                                                "low_pct": float(row.difference_low),
-                                                "high_pct": float(row.difference_high)}, "alert"))
+            findings.append(Finding(ERROR_GAP, {**common, "gap_pp": float(row.difference),
+                                                "low_pp": float(row.difference_low),
+                                                "high_pp": float(row.difference_high)}, "alert"))
     for metric in GAP_RATES:
         rows = found[found["metric"] == metric]
         if rows.empty:
             continue
         row = rows.loc[rows["difference"].idxmax()]
         findings.append(Finding(RATE_GAP, {
-            "metric": metric, "attribute": row["attribute"], "group": row["worst_group"],
-            "reference": row["best_group"], "worst_pct": float(row["worst"]),
-            "best_pct": float(row["best"]), "gap_pct": float(row["difference"]),
-            "low_pct": float(row["difference_low"]), "high_pct": float(row["difference_high"])},
-            "warning"))
+            "metric_term": METRIC_TERMS[metric], "attribute": row["attribute"],
+            "group": row["worst_group"], "reference": row["best_group"],
+            "worst_pct": float(row["worst"]), "best_pct": float(row["best"]),
+            "gap_pp": float(row["difference"]), "low_pp": float(row["difference_low"]),
+            "high_pp": float(row["difference_high"])}, "warning"))
     if disparity.empty:
         findings.append(Finding(NOTHING_RANKED, {"attributes": ", ".join(attributes),
                                                  "min_n": int(min_group_size)}, "warning"))
@@ -81,8 +83,9 @@ def fairness_findings(tables: dict[str, pd.DataFrame], *, attributes: list[str],
     by_group = tables["by_group"]
     small = by_group[by_group["small_group"]]
     if not small.empty:
-        findings.append(Finding(SMALL_GROUPS, {"count": len(small), "min_n": int(min_group_size),
-                                               "groups": ", ".join(small["subgroup"])}, "warning"))
+        params = {"min_n": int(min_group_size), "groups": ", ".join(small["subgroup"])}
+        findings.append(Finding(SMALL_GROUP, params, "warning") if len(small) == 1 else
+                        Finding(SMALL_GROUPS, {**params, "count": len(small)}, "warning"))
     if training_shares is not None:
         under = training_shares[training_shares["share"] < UNDER_REPRESENTED * training_shares["balanced_share"]]
         for row in under.itertuples():

@@ -10,19 +10,24 @@ import math
 
 import pandas as pd
 
+from nnaudit.fairness._verdicts import METRIC_TERMS
 from nnaudit.results import Finding
 
-GAP_CUT = ("{method} cut the {metric} gap across {attribute} from {before_pct} to {after_pct} "
-           "(change {change_pct}, 95% CI {low_pct} to {high_pct}) at a cost of {cost_pct} of "
-           "accuracy")
-GAP_CUT_FREE = ("{method} cut the {metric} gap across {attribute} from {before_pct} to "
-                "{after_pct} (change {change_pct}, 95% CI {low_pct} to {high_pct}) and did not "
-                "lower accuracy (change {accuracy_change_pct})")
-GAP_WIDENED = ("{method} widened the {metric} gap across {attribute} from {before_pct} to "
-               "{after_pct} (change {change_pct}, 95% CI {low_pct} to {high_pct})")
-GAP_KEPT = ("{method} left the {metric} gap across {attribute} within its interval: "
-            "{before_pct} before, {after_pct} after (change {change_pct}, 95% CI {low_pct} to "
-            "{high_pct})")
+GAP_CUT = ("{method} cut the {metric_term} gap across {attribute} from {before_pp} to "
+           "{after_pp} (change {change_pp}, 95% CI {low_pp} to {high_pp}) at a cost of "
+           "{cost_pp} of accuracy")
+GAP_CUT_FREE = ("{method} cut the {metric_term} gap across {attribute} from {before_pp} to "
+                "{after_pp} (change {change_pp}, 95% CI {low_pp} to {high_pp}) and did not "
+                "lower accuracy (change {accuracy_change_pp})")
+GAP_WIDENED = ("{method} widened the {metric_term} gap across {attribute} from {before_pp} to "
+               "{after_pp} (change {change_pp}, 95% CI {low_pp} to {high_pp})")
+# Not significant either way: the direction is still said, with the interval that allows none.
+GAP_WIDENED_UNSURE = ("{method} widened the {metric_term} gap across {attribute} from "
+                      "{before_pp} to {after_pp} (change {change_pp}, 95% CI {low_pp} to "
+                      "{high_pp}); the interval does not rule out no change")
+GAP_NARROWED_UNSURE = ("{method} narrowed the {metric_term} gap across {attribute} from "
+                       "{before_pp} to {after_pp} (change {change_pp}, 95% CI {low_pp} to "
+                       "{high_pp}); the interval does not rule out no change")
 COST = ("{method} moved accuracy from {before_pct} to {after_pct} (change {change_pct}, 95% CI "
         "{low_pct} to {high_pct}); its own training or fitting used {kwh} kWh ({label})")
 COST_UNMEASURED = ("{method} moved accuracy from {before_pct} to {after_pct} (change "
@@ -35,7 +40,7 @@ FITTED_ON_HALF = ("The thresholds were fitted on {fit_rows} rows of {source} and
 GROUP_AT_DECISION = ("The thresholds differ by group of {attributes}: every decision needs the "
                      "person's group, which the law may forbid using at decision time")
 
-TEMPLATES = (GAP_CUT, GAP_CUT_FREE, GAP_WIDENED, GAP_KEPT, COST, COST_UNMEASURED,
+TEMPLATES = (GAP_CUT, GAP_CUT_FREE, GAP_WIDENED, GAP_WIDENED_UNSURE, GAP_NARROWED_UNSURE, COST, COST_UNMEASURED,
              FITTED_ON_VALIDATION, FITTED_ON_HALF, GROUP_AT_DECISION)
 
 # Gaps of rates a remedy did not target are reported only when they widened: a remedy for
@@ -66,16 +71,18 @@ def remedy_findings(label: str, gaps: pd.DataFrame, accuracy: dict[str, float],
 
 
 def _gap_finding(label: str, row: dict, accuracy: dict[str, float]) -> Finding:
-    params = {"method": label, "metric": row["metric"], "attribute": row["attribute"],
-              "before_pct": row["before"], "after_pct": row["after"],
-              "change_pct": row["change"], "low_pct": row["change_low"],
-              "high_pct": row["change_high"]}
+    params = {"method": label, "metric_term": METRIC_TERMS.get(row["metric"], row["metric"]),
+              "attribute": row["attribute"], "before_pp": row["before"],
+              "after_pp": row["after"], "change_pp": row["change"], "low_pp": row["change_low"],
+              "high_pp": row["change_high"]}
     if row["change_high"] < 0:
         cost = accuracy["accuracy_before"] - accuracy["accuracy_after"]
         if cost > 0:
-            return Finding(GAP_CUT, {**params, "cost_pct": cost})
+            return Finding(GAP_CUT, {**params, "cost_pp": cost})
         return Finding(GAP_CUT_FREE, {**params,
-                                      "accuracy_change_pct": accuracy["accuracy_change"]})
+                                      "accuracy_change_pp": accuracy["accuracy_change"]})
     if row["change_low"] > 0:
         return Finding(GAP_WIDENED, params, "warning")
-    return Finding(GAP_KEPT, params, "warning" if row["targeted"] else "info")
+    if row["change"] > 0:
+        return Finding(GAP_WIDENED_UNSURE, params, "warning")
+    return Finding(GAP_NARROWED_UNSURE, params, "warning" if row["targeted"] else "info")

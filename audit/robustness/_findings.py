@@ -25,6 +25,9 @@ WORST_CORRUPTION = ("The model loses most under {corruption}: accuracy falls fro
                     "{accuracy_pct} at severity {severity}.")
 MEAN_CORRUPTION_ERROR = ("Averaged over {count} corruptions at severities {severities}, the error "
                          "rate rises from {clean_error_pct} to {corruption_error_pct}.")
+MEAN_CORRUPTION_ERROR_FALLS = ("Averaged over {count} corruptions at severities {severities}, the "
+                               "error rate falls from {clean_error_pct} to "
+                               "{corruption_error_pct}.")
 ADVERSARIAL_DROP = "{attack} at radius {radius} lowers accuracy from {clean_pct} to {accuracy_pct}."
 ADVERSARIAL_GAP = ("Under {attack} at radius {radius}, {group} keeps {accuracy_pct} accuracy "
                    "(95% CI {low_pct} to {high_pct}) against {other_accuracy_pct} for "
@@ -114,7 +117,8 @@ def _corruption_error(table: pd.DataFrame, gaps: pd.DataFrame,
                       severities: list[int]) -> list[Finding]:
     overall = table[(table["corruption"] == "all") & (table["attribute"] == "overall")].iloc[0]
     corruptions = table.loc[table["corruption"] != "all", "corruption"].nunique()
-    findings = [Finding(MEAN_CORRUPTION_ERROR, {
+    rises = overall["corruption_error"] >= overall["clean_error"]  # the word follows the sign
+    findings = [Finding(MEAN_CORRUPTION_ERROR if rises else MEAN_CORRUPTION_ERROR_FALLS, {
         "count": int(corruptions), "severities": ", ".join(str(s) for s in severities if s > 0),
         "clean_error_pct": float(overall["clean_error"]),
         "corruption_error_pct": float(overall["corruption_error"])}, "info")]

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 
 from nnaudit.fairness import fairness_audit, subgroup_table
-from nnaudit.fairness._findings import ERROR_RATIO, NO_DISPARITY, SMALL_GROUPS, TEMPLATES, TRAINING_SHARE
+from nnaudit.fairness._findings import (ERROR_RATIO, NO_DISPARITY, SMALL_GROUP, SMALL_GROUPS,
+                                       TEMPLATES, TRAINING_SHARE)
 
 
 def test_injected_bias_is_found(make_biased):
@@ -62,8 +63,9 @@ def test_small_groups_are_flagged_not_ranked():
     assert "tiny" not in set(disparity["worst_group"]) | set(disparity["best_group"])
     error = disparity[disparity["metric"] == "error_rate"].iloc[0]
     assert error["worst_group"] == "b" and error["best_group"] == "a"
-    small = [f for f in result.findings if f.template == SMALL_GROUPS]
+    small = [f for f in result.findings if f.template in (SMALL_GROUP, SMALL_GROUPS)]
     assert len(small) == 1 and small[0].params["groups"] == "tiny"
+    assert small[0].text.startswith("1 subgroup has fewer than 30 examples and is not ranked")
     assert result.summary["worst_group"] == "b"
 
 

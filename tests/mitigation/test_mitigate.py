@@ -45,7 +45,7 @@ def test_equalized_odds_thresholds_close_the_held_out_fpr_and_tpr_gaps(threshold
         assert group.loc[metric, "after"] < 0.05, group.loc[metric]
         assert group.loc[metric, "change_high"] < 0 and group.loc[metric, "targeted"]
     texts = [f.text for f in threshold_run.findings("mitigation")]
-    assert any(t.startswith("threshold (equalized_odds) cut the fpr gap across group from")
+    assert any(t.startswith("threshold (equalized_odds) cut the false-positive rate gap across group from")
                for t in texts), texts
     assert any("fitted on the validation split (600 rows)" in t for t in texts)
     assert any("needs the person's group" in t for t in texts)
