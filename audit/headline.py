@@ -3,7 +3,8 @@
 Each headline is read from the manifest alone (no table is opened), so listing a hundred runs
 stays cheap; a value of the wrong type (a hand-edited manifest) reads as missing. Renderers show
 ``label`` (an English message id, translated by the reports' catalog) and format the value by
-``kind``: ``percent`` (a share), ``number``, ``text``, ``flag``.
+``kind``: ``percent`` (a share), ``number``, ``text`` (data, shown as is), ``word`` (a word of the
+catalog, translated: the fairness verdict), ``flag``.
 """
 
 from __future__ import annotations
@@ -20,10 +21,16 @@ class Headline:
     key: str
     label: str
     path: tuple[str, ...]
-    kind: Literal["percent", "number", "text", "flag"]
+    kind: Literal["percent", "number", "text", "word", "flag"]
+
+
+# The fairness verdict's values (nnaudit.fairness._verdicts.overall_verdict), as words to translate.
+VERDICT_WORDS = (N_("pass"), N_("fail"), N_("inconclusive"))
 
 
 HEADLINES = (
+    Headline("fairness_verdict", N_("Fairness verdict"),
+             ("audits", "fairness", "summary", "verdict"), "word"),
     Headline("test_accuracy", N_("Test accuracy"), ("metrics", "test_accuracy"), "percent"),
     Headline("worst_group", N_("Worst group"), ("audits", "fairness", "summary", "worst_group"),
              "text"),
@@ -49,4 +56,6 @@ def _typed(value: Any, kind: str) -> Any:
             else None
     if kind == "flag":
         return value if isinstance(value, bool) else None
+    if kind == "word":
+        return value if value in VERDICT_WORDS else None
     return value if isinstance(value, str) else None

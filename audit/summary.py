@@ -94,6 +94,12 @@ def print_run_summary(run: Run, console) -> None:
         line.append(f"test accuracy {_fmt(h['test_accuracy'], pct=True)}")
     if h["worst_group_error"] is not None:
         line.append(f"worst subgroup {h['worst_group']} error {_fmt(h['worst_group_error'], pct=True)}")
+    if h["fairness_verdict"] is not None:
+        from nnaudit.fairness._verdicts import CRITERION_TERMS, METRIC_TERMS
+
+        criterion = summary["audits"]["fairness"]["summary"].get("criterion")
+        criterion = CRITERION_TERMS.get(criterion) or METRIC_TERMS.get(criterion, criterion)
+        line.append(f"fairness verdict on {criterion}: {h['fairness_verdict']}")
     if h["energy_kwh"] is not None:
         label = "" if h["energy_measured"] else " (estimated)"
         line.append(f"energy {h['energy_kwh']:.3g} kWh, {1000 * (h['co2_kg'] or 0):.3g} g CO2eq{label}")

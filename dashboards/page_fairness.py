@@ -24,6 +24,17 @@ FLAG_COLUMNS = ("small", "flagged", "too_small", "small_group", "insufficient")
 BY_GROUP = "by_group"
 
 
+VERDICT_STYLE = {"pass": st.success, "fail": st.error, "inconclusive": st.warning}
+
+
+def _verdict(ctx: PageContext, summary: dict) -> None:
+    """The declared criterion's verdict first, as in the report (its sentence is the first
+    finding below)."""
+    verdict = summary.get("verdict")
+    if verdict in VERDICT_STYLE:
+        VERDICT_STYLE[verdict](ctx.t("Fairness verdict") + ": " + ctx.t(verdict))
+
+
 def render(ctx: PageContext) -> None:
     t = ctx.t
     run = detail_page(ctx, "Fairness")
@@ -34,6 +45,7 @@ def render(ctx: PageContext) -> None:
         audit_section(ctx, run, "fairness")
         return
     protocol = info.get("protocol", {}) or {}
+    _verdict(ctx, info.get("summary") or {})
     min_group_size = int(protocol.get("min_group_size", 30) or 30)
     tables = data.audit_tables(str(run.path), ctx.mtime(run), "fairness")
     table, overall = tables.get(BY_GROUP), tables.get("overall")

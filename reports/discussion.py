@@ -44,6 +44,7 @@ def discussion_questions(run: Run, fmt: Formatter) -> list[str]:
     questions: list[Finding] = []
     questions += _representation(run)
     questions += _fairness(run)
+    questions += _calibration(run)
     questions += _mitigation(run)
     questions += _generalization(run)
     questions += _saliency(run)
@@ -107,6 +108,8 @@ def _fairness(run: Run) -> list[Finding]:
         return []
     summary = run.audits["fairness"].get("summary", {})
     questions = []
+    if summary.get("no_better_than_majority"):  # its gaps are class mixes: nothing to discuss
+        return questions
     worst, ratio = summary.get("worst_group"), _number(summary.get("error_ratio"))
     worst_error = _number(summary.get("worst_group_error"))
     best_error = _number(summary.get("best_group_error"))
@@ -136,6 +139,29 @@ def _fairness(run: Run) -> list[Finding]:
                 "can still be concluded about them, and who should collect the missing evidence?",
                 {"count": n_small}))
     return questions
+
+
+CALIBRATION_OR_ERROR_RATES = (
+    "Base rates differ across {attribute} ({high_pct} for {high_group} against {low_pct} for "
+    "{low_group}), so no score can be both calibrated within each group and give them equal "
+    "false-positive and false-negative rates; here the false-positive rates differ by {fpr_pp}. "
+    "COMPAS was defended with calibration (Northpointe) and attacked with false-positive rates "
+    "(ProPublica: 42% against 22%). Which property matters for the stated use, and who bears the "
+    "cost of the other?")
+
+
+def _calibration(run: Run) -> list[Finding]:
+    """The impossibility (Kleinberg et al. 2016; Chouldechova 2017) with the run's numbers,
+    when its fairness audit found base rates that differ (`nnaudit.fairness._calibration`)."""
+    from nnaudit.fairness._calibration import TRADE_OFF_CALIBRATED, TRADE_OFF_MISCALIBRATED
+
+    if not run.audit_ran("fairness"):
+        return []
+    found = [f for f in run.findings("fairness")
+             if f.template in (TRADE_OFF_CALIBRATED, TRADE_OFF_MISCALIBRATED)]
+    return [Finding(CALIBRATION_OR_ERROR_RATES, {
+        key: found[0].params[key] for key in ("attribute", "high_pct", "high_group", "low_pct",
+                                              "low_group", "fpr_pp")})] if found else []
 
 
 TRADE_OFF = ("{method} moved the {metric} gap across {attribute} from {before_pct} to "

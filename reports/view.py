@@ -114,7 +114,8 @@ def headline_fields(run: Run, fmt: Formatter) -> list[tuple[str, str]]:
         if value is None:
             continue
         text = fmt.number(value, kinds[headline.kind]) if headline.kind in kinds else \
-            fmt.number(value) if headline.kind == "flag" else str(value)
+            fmt.number(value) if headline.kind == "flag" else \
+            fmt.gettext(value) if headline.kind == "word" else str(value)
         shown.append((fmt.gettext(headline.label), text))
     return shown
 
@@ -122,9 +123,22 @@ def headline_fields(run: Run, fmt: Formatter) -> list[tuple[str, str]]:
 def _findings(run: Run, audits: list[str], fmt: Formatter) -> list[tuple[str, ShownFinding]]:
     """(audit, finding) of every audit, most severe first, in audit order within a severity."""
     found = [(name, f) for name in audits for f in run.findings(name)]
-    found.sort(key=lambda item: SEVERITY_ORDER.get(item[1].severity, len(SEVERITY_ORDER)))
+    found.sort(key=lambda item: (item[1].template not in LEAD_TEMPLATES,
+                                 SEVERITY_ORDER.get(item[1].severity, len(SEVERITY_ORDER))))
     return [(name, ShownFinding(f.severity, name, fmt.audit_title(name), fmt.finding(f)))
             for name, f in found]
+
+
+def _lead_templates() -> frozenset[str]:
+    """Sentences that open the report whatever their severity: the fairness verdict, and the
+    warning that a model no better than the majority class makes its gaps meaningless."""
+    from nnaudit.fairness._baseline import NO_BETTER_THAN_MAJORITY
+    from nnaudit.fairness._verdicts import VERDICT_TEMPLATES
+
+    return frozenset({NO_BETTER_THAN_MAJORITY, *VERDICT_TEMPLATES})
+
+
+LEAD_TEMPLATES = _lead_templates()
 
 
 def key_finding_indices(audits: list[str]) -> list[int]:

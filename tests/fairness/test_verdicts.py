@@ -158,3 +158,22 @@ def test_a_model_better_than_the_majority_class_has_no_such_warning():
     result = fairness_audit(y, pred, groups, n_boot=100)
     assert not result.summary["no_better_than_majority"]
     assert not any(f.template.startswith("The model's accuracy") for f in result.findings)
+
+
+def test_differences_read_in_percentage_points_and_metric_names_in_words_in_both_languages():
+    from nnaudit.reports.formatting import format_finding
+
+    y, pred, score, groups = compas_like()
+    result = fairness_audit(y, pred, groups, n_boot=100, criterion=Criterion(
+        "equalized_odds", tolerance=0.05, reference="Caucasian"))
+    verdict = result.findings[0]
+    english, french = format_finding(verdict, "en"), format_finding(verdict, "fr")
+    gap = 100 * verdict.params["difference_pp"]
+    assert f"{gap:.1f}\u00a0points" in english and "true-positive rate" in english
+    assert f"{gap:.1f}".replace(".", ",") + "\u00a0points" in french
+    assert "taux de vrais positifs" in french and "non conforme" in french
+    rate_gaps = [f for f in result.findings if f.template.startswith("The {metric_term}")]
+    assert rate_gaps and all("tpr" not in format_finding(f, "en") for f in rate_gaps)
+    for finding in rate_gaps:  # a gap is never a percentage
+        text = format_finding(finding, "en")
+        assert text.split("a gap of ")[1].split(" (")[0].endswith("points")
