@@ -106,3 +106,29 @@ def test_spark_without_java_exits_2_naming_the_package(tmp_path):
                           capture_output=True, text=True, timeout=300, env=env)
     assert_user_error(proc, "The Spark engine needs")
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_declared_criterion_gives_a_verdict_and_fail_on_sets_the_exit_code(cli, tmp_path):
+    csv = predictions_file(tmp_path / "preds.csv", {
+        ("lighter", "male"): 0.02, ("lighter", "female"): 0.02,
+        ("darker", "male"): 0.02, ("darker", "female"): 0.30}, n=2000)
+    common = ["fairness", "--predictions", csv, "--label", "y", "--pred", "yhat",
+              "--groups", "skin,sex", "--positive", "1", "--n-boot", "100",
+              "--out", tmp_path / "runs", "--criterion", "accuracy_parity",
+              "--tolerance", "0.05", "--reference", "lighter"]
+    failed = cli(*common, "--fail-on", "fail")
+    assert failed.code == 3, failed.err
+    assert "fail" in failed.err and "fairness verdict on accuracy parity: fail" in failed.out
+    run = list_runs(tmp_path / "runs")[0]
+    verdicts = run.table("fairness", "verdicts")
+    darker = verdicts[(verdicts["attribute"] == "skin")].iloc[0]
+    assert darker["subgroup"] == "darker" and darker["reference"] == "lighter"
+    assert darker["verdict"] == "outside" and darker["difference_low"] > 0.05
+    assert run.audits["fairness"]["summary"]["verdict"] == "fail"
+    assert cli(*common).code == 0                       # without --fail-on: reported, exit 0
+    bad = cli(*common, "--fail-on", "never")
+    assert bad.code == 2 and "--fail-on must be fail or inconclusive" in bad.err
+    runs = len(list_runs(tmp_path / "runs"))
+    unknown = cli(*common[:-2], "--reference", "purple")
+    assert unknown.code == 2 and "fairness.reference 'purple' is no group of skin, sex" in unknown.err
+    assert len(list_runs(tmp_path / "runs")) == runs  # nothing half-written
