@@ -106,14 +106,16 @@ def fairness_audit_counts(counts: CellCounts, *, min_group_size: int = 30, n_boo
     calibration = calibration_tables(counts, n_boot=n_boot, seed=seed)
     if calibration is not None:
         tables.update(calibration)
-        findings += calibration_findings(tables, counts.attributes)
+        if binary:  # the trade-off is between a positive class's calibration and error rates
+            findings += calibration_findings(tables, counts.attributes)
     scored = binary and counts.positive in counts.histograms
     metrics = ["error_rate", "tpr", "fpr", "ppv"] if binary else ["error_rate"]
     figures = {"rates": rate_bars(tables["by_group"], metrics)}
     if len(counts.attributes) > 1:
         figures["error_heatmap"] = error_heatmap(tables["by_group"], *counts.attributes[:2])
     if calibration is not None:
-        figures["reliability"] = reliability_diagram(tables["calibration"], counts.attributes)
+        figures["reliability"] = reliability_diagram(tables["calibration"], counts.attributes,
+                                                     top_label=not binary)
     return AuditResult(
         name="fairness", tables=tables, figures=figures, findings=findings,
         summary={**_summary(tables, counts.classes[counts.positive] if binary else None),
@@ -139,7 +141,9 @@ def fairness_audit_counts(counts: CellCounts, *, min_group_size: int = 30, n_boo
                      "when an expected count is below 5",
             "multiple_testing": f"Benjamini-Hochberg over all subgroups x rates, alpha {ALPHA}",
             "own_positive_class": targets or None,
-            "calibration": ("reliability in 10 equal-width score bins per group, Wilson "
+            "calibration": (("the positive class's score" if binary else
+                             "the predicted class's probability (top-label)") +
+                            ": reliability in 10 equal-width score bins per group, Wilson "
                             "intervals; ECE with a percentile bootstrap interval; Hosmer-Lemeshow "
                             "test per group (one df per bin), Benjamini-Hochberg over groups")
             if calibration is not None else None,

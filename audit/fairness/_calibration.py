@@ -1,7 +1,9 @@
 """Calibration per group: does a score mean the same for every group?
 
 From the positive class's score histograms per intersection cell (`CellCounts.histograms`, so
-every engine gives the same numbers): per subgroup of each grouping, a reliability table (the
+every engine gives the same numbers), or, for a multi-class model without a positive class, the
+histograms of its confidence (the predicted class's probability; the observed rate is then the
+accuracy: top-label calibration, Guo et al. 2017, ICML): per subgroup of each grouping, a reliability table (the
 rows in each of `BINS` equal-width score bins, their mean score and the observed rate of the
 positive class with its Wilson interval), the expected calibration error (ECE; Naeini, Cooper &
 Hauskrecht 2015, AAAI) with a bootstrap interval, and a test of calibration within the group
@@ -55,10 +57,10 @@ ERROR_COLUMNS = ["attribute", "subgroup", "n", "ece", "ece_low", "ece_high", "st
 def calibration_tables(counts: CellCounts, *, n_boot: int, seed: int,
                        bins: int = BINS) -> dict[str, pd.DataFrame] | None:
     """``calibration`` (the reliability table) and ``calibration_error`` (ECE and test) per
-    subgroup; None without scores of the positive class."""
-    if counts.positive is None or counts.positive not in counts.histograms:
+    subgroup; None without scores of the positive class (or class probabilities)."""
+    histogram = calibrated_score(counts)
+    if histogram is None:
         return None
-    histogram = counts.histograms[counts.positive]
     fine = ~np.isnan(histogram.low)
     centers = np.where(fine, (np.nan_to_num(histogram.low) + np.nan_to_num(histogram.high)) / 2, 0)
     low, high = np.nanmin(histogram.low), np.nanmax(histogram.high)
@@ -83,6 +85,14 @@ def calibration_tables(counts: CellCounts, *, n_boot: int, seed: int,
     error["calibrated"] = ~(error["p_adjusted"] < ALPHA)
     table = pd.concat(reliability, ignore_index=True)[RELIABILITY_COLUMNS]
     return {"calibration": table, "calibration_error": error[ERROR_COLUMNS]}
+
+
+def calibrated_score(counts: CellCounts):
+    """The histogram whose calibration is measured: the positive class's score, or the
+    confidence of a multi-class model without a positive class; None when neither exists."""
+    if counts.positive is not None:
+        return counts.histograms.get(counts.positive)
+    return counts.confidence
 
 
 def _reliability(hist: np.ndarray, centers: np.ndarray, coarse: np.ndarray,
@@ -167,9 +177,11 @@ def calibration_findings(tables: dict[str, pd.DataFrame], attributes: list[str])
     return findings
 
 
-def reliability_diagram(calibration: pd.DataFrame, attributes: list[str]) -> Figure:
+def reliability_diagram(calibration: pd.DataFrame, attributes: list[str],
+                        top_label: bool = False) -> Figure:
     """One panel per sensitive attribute: observed rate against mean score per bin and group,
-    with Wilson intervals, beside the diagonal of perfect calibration."""
+    with Wilson intervals, beside the diagonal of perfect calibration (``top_label``: the
+    predicted class's probability against the accuracy)."""
     fig = Figure(figsize=(4.2 * len(attributes), 4.0), layout="constrained")
     axes = fig.subplots(1, len(attributes), squeeze=False)[0]
     for ax, attribute in zip(axes, attributes):
@@ -182,8 +194,8 @@ def reliability_diagram(calibration: pd.DataFrame, attributes: list[str]) -> Fig
                         marker="o", markersize=3, capsize=2, label=str(subgroup)[:40])
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
-        ax.set_xlabel("mean score in the bin")
-        ax.set_ylabel("observed rate of the positive class")
+        ax.set_xlabel("mean confidence in the bin" if top_label else "mean score in the bin")
+        ax.set_ylabel("accuracy" if top_label else "observed rate of the positive class")
         ax.set_title(str(attribute)[:40], fontsize=9)
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)

@@ -98,6 +98,9 @@ class CellCounts:
     binary: (S, 4) tp, fp, tn, fn per cell when there is a positive class, else None.
     threshold: the score threshold that decided ``binary``, or None when labels decided it.
     histograms: class index -> `ScoreHistogram` of that class's score (classes with scores).
+    confidence: with class probabilities, the `ScoreHistogram` of the predicted class's
+    probability, membership = the prediction is right (top-label calibration); counted in
+    memory only, not stored.
     """
 
     attributes: list[str]
@@ -109,6 +112,7 @@ class CellCounts:
     binary: np.ndarray | None = None
     threshold: float | None = None
     histograms: dict[int, ScoreHistogram] = field(default_factory=dict)
+    confidence: ScoreHistogram | None = None
 
     @property
     def n(self) -> int:
@@ -267,13 +271,17 @@ def count_cells(data: Prepared, score_bins: int = SCORE_BINS) -> CellCounts:
     else:
         scored = {}
     decided = data.positive is not None and data.positive_scores is not None
+    confidence = None
+    if data.probabilities is not None:
+        top = data.probabilities[np.arange(len(data.y_pred)), data.y_pred]
+        confidence = score_histogram(cell, s, data.y_pred == data.y_true, top, score_bins)
     return CellCounts(
         attributes=data.attributes, values=data.values,
         cells=np.stack(np.unravel_index(present, dims), axis=1), classes=data.classes,
         confusion=confusion, positive=data.positive, binary=binary,
         threshold=data.threshold if decided else None,
         histograms={k: score_histogram(cell, s, data.y_true == k, scores, score_bins)
-                    for k, scores in scored.items()})
+                    for k, scores in scored.items()}, confidence=confidence)
 
 
 def score_histogram(cell: np.ndarray, n_cells: int, member: np.ndarray, scores: np.ndarray,

@@ -50,8 +50,8 @@ TABLES = {
                 "needed_n:float")
         | with_intervals("difference", "ratio") | columns("tolerance_ratio:float")),
     "calibration": TableSchema(
-        "Reliability per subgroup (scored binary runs): rows, mean score and observed rate of "
-        "the positive class with its Wilson interval, per score bin.",
+        "Reliability per subgroup: rows, mean score and observed rate of the positive class "
+        "(multi-class: mean confidence and accuracy) with its Wilson interval, per score bin.",
         columns("attribute:str subgroup:str bin:int n:int mean_score:float observed_rate:float "
                 "observed_low:float observed_high:float")),
     "calibration_error": TableSchema(

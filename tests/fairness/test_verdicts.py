@@ -177,3 +177,24 @@ def test_differences_read_in_percentage_points_and_metric_names_in_words_in_both
     for finding in rate_gaps:  # a gap is never a percentage
         text = format_finding(finding, "en")
         assert text.split("a gap of ")[1].split(" (")[0].endswith("points")
+
+
+def test_a_multiclass_models_confidence_is_calibrated_per_group():
+    """Top-label calibration: in one group the predicted class's probability is honest, in
+    the other the model claims 0.9 and is right 60% of the time."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    groups = pd.DataFrame({"tone": np.repeat(["dark", "light"], n)})
+    y = rng.integers(0, 3, 2 * n)
+    right = rng.random(2 * n) < np.where(groups["tone"] == "dark", 0.6, 0.9)
+    pred = np.where(right, y, (y + rng.integers(1, 3, 2 * n)) % 3)
+    probs = np.full((2 * n, 3), 0.05)
+    probs[np.arange(2 * n), pred] = 0.9
+    result = fairness_audit(y, pred, groups, scores=probs, classes=list("abc"), n_boot=100)
+    errors = result.tables["calibration_error"].set_index("subgroup")
+    assert errors.loc["dark", "ece"] == pytest.approx(0.3, abs=0.03)
+    assert errors.loc["light", "ece"] < 0.03 and errors.loc["light", "calibrated"]
+    assert not errors.loc["dark", "calibrated"]
+    reliability = result.tables["calibration"].set_index("subgroup")
+    assert reliability.loc["light", "mean_score"] == pytest.approx(0.9)
+    assert "reliability" in result.figures
