@@ -8,6 +8,7 @@ and the dashboard draw them with one template macro (``course_table`` in macros.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from itertools import combinations
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -104,8 +105,9 @@ def mark_extremes(cells: list[Cell], values: list[float | None], higher_is_bette
 def group_columns(overall: pd.DataFrame, by_group: pd.DataFrame, attributes: list[str],
                      fmt: "Formatter") -> list[tuple[Column, "pd.Series | None"]]:
     """A group layout's columns and the table row each reads: everyone (``overall``), each group
-    of each attribute, then each intersection of all attributes, selected by the attribute
-    columns the audits write (one set: that attribute's group; all set: an intersection)."""
+    of each attribute, each pair of attributes when there are three or more, then each
+    intersection of all attributes, selected by the attribute columns the audits write (one
+    set: that attribute's group; two: a pair's; all set: an intersection)."""
     _ = fmt.gettext
     present = [a for a in attributes if a in by_group.columns]
     if by_group.empty or not present:
@@ -114,6 +116,10 @@ def group_columns(overall: pd.DataFrame, by_group: pd.DataFrame, attributes: lis
     defined = by_group[present].notna()
     selections = [(attribute, defined[attribute] & (defined.sum(axis=1) == 1))
                   for attribute in present]
+    # with three attributes or more, each pair the audit grouped by gets its own columns
+    for pair in combinations(present, 2) if len(present) > 2 else ():
+        selections.append((" x ".join(pair), defined[list(pair)].all(axis=1)
+                           & (defined.sum(axis=1) == 2)))
     if len(present) > 1:
         selections.append((_("Intersection"), defined.all(axis=1)))
     for heading, selected in selections:

@@ -205,3 +205,24 @@ def test_nested_values_read_as_lists_not_json():
     assert fields == {"Robust accuracy › pgd": "0.1: 17.6%; 0.3: 0%",
                       "Methods": "name: saliency, kind: sensitivity",
                       "Train config": "epochs: 15; lr: 0.003"}      # "positive" does not apply
+
+
+def test_with_three_attributes_every_pair_gets_its_columns():
+    from nnaudit.fairness import fairness_audit
+
+    rng = np.random.default_rng(2)
+    n = 3000
+    groups = pd.DataFrame({"race": rng.choice(["Asian", "White"], n),
+                           "gender": rng.choice(["F", "M"], n),
+                           "age": rng.choice(["0-20", "20-40"], n)})
+    y = rng.integers(0, 2, n)
+    y_pred = np.where(rng.random(n) < 0.1, 1 - y, y)
+    result = fairness_audit(y, y_pred, groups, n_boot=100, seed=0)
+    table = gender_shades_table(result.tables["overall"], result.tables["by_group"],
+                                ["race", "gender", "age"], EN, positive="1", classes=2,
+                                min_group_size=30, disparity=result.tables["disparity"])
+    headings = [heading for heading, _span in table.column_groups()]
+    assert headings == ["", "race", "gender", "age", "race x gender", "race x age",
+                        "gender x age", "Intersection"]
+    pair = [c.label for c in table.columns if c.group == "race x gender"]
+    assert sorted(pair) == ["Asian x F", "Asian x M", "White x F", "White x M"]
