@@ -28,9 +28,10 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from nnaudit.audits import AuditInputs, run_order
+from nnaudit.audits import run_order, table_schemas
 from nnaudit.config import RunConfig
 from nnaudit.errors import UserInputError
+from nnaudit.inputs import AuditInputs
 from nnaudit.messages import N_
 from nnaudit.store import Run, RunWriter
 
@@ -199,14 +200,14 @@ def run_blackbox(predictions: Path | str, *, label: str, groups: list[str],
     inputs = AuditInputs(config, predictions=counted)
     have = inputs.available()
     # Computed before the run directory exists: bad data leaves nothing behind.
-    results = {spec.name: spec.load_runner()(inputs) for spec in run_order(config.audits.run)
+    results = {spec.name: spec.entry().run(inputs) for spec in run_order(config.audits.run)
                if spec.missing(have) is None}
     writer = RunWriter.create(config.out, config.name or f"blackbox-{counted.card['name']}",
                               config.to_dict())
     write_counts(writer, counted.counts)
     for spec in run_order(config.audits.run):
         if spec.name in results:
-            writer.write_audit(results[spec.name])
+            writer.write_audit(results[spec.name], spec.entry().TABLES)
         else:
             writer.record_skipped(spec.name, spec.missing(have))
     writer.record_skipped("energy",
@@ -303,7 +304,8 @@ def run_audits(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[str
         from nnaudit.energy import energy_result
 
         writer.write_audit(energy_result(meter,
-                                         predictions_per_day=config.energy.predictions_per_day))
+                                         predictions_per_day=config.energy.predictions_per_day),
+                           table_schemas("energy"))
 
 
 def _run_each_audit(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[str, Any],
@@ -317,8 +319,8 @@ def _run_each_audit(writer: RunWriter, inputs: AuditInputs, meter, manifest: dic
         stage(f"audit:{spec.name}")
         with timed(manifest, f"audit:{spec.name}"), meter.phase(f"audit:{spec.name}"):
             try:
-                result = spec.load_runner()(inputs)
-                writer.write_audit(result)
+                result = spec.entry().run(inputs)
+                writer.write_audit(result, spec.entry().TABLES)
             except UserInputError as exc:  # this model or data cannot take this audit: say why
                 writer.record_skipped(spec.name, str(exc))
                 continue

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Iterable
 
 from nnaudit.errors import UserInputError
-from nnaudit.store import atomic_write, require_complete
+from nnaudit.atomic import atomic_write
+from nnaudit.store import require_complete
 from nnaudit.reports.i18n import LANGUAGES, check_language
 
 FORMATS = ("html", "pdf", "handout")

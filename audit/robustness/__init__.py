@@ -13,6 +13,7 @@ from nnaudit._lazy import lazy_getattr
 
 _PUBLIC = {
     "robustness_audit": "nnaudit.robustness._audit",
+    "run": "nnaudit.robustness._audit",  # the entry point the pipeline calls (nnaudit.audits)
     "CORRUPTIONS": "nnaudit.robustness._corruptions",
     "ATTACKS": "nnaudit.robustness._attacks",
     "corrupt": "nnaudit.robustness._corruptions",

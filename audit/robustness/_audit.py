@@ -6,7 +6,7 @@ import math
 import time
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ from nnaudit.robustness._tables import (Subgroups, accuracy_table, corruption_er
 from nnaudit.saliency._memory import rows_per_pass
 from nnaudit.saliency._methods import prepare_model
 from nnaudit.train import cpu_threads
+
+if TYPE_CHECKING:
+    from nnaudit.inputs import AuditInputs
 
 # Columns of the robustness tables; a sensitive attribute may not take one of these names.
 RESERVED_COLUMNS = frozenset({
@@ -398,3 +401,16 @@ def _summary(tables, reference_accuracy, skipped, flip) -> dict:
 def _plain(value):
     """A corruption level as JSON (tuples become lists)."""
     return list(value) if isinstance(value, tuple) else value
+
+
+def run(inputs: AuditInputs) -> AuditResult:
+    """The robustness audit's entry point (`nnaudit.audits`): ``[robustness]`` of the config."""
+    options = inputs.config.robustness
+    attacks = [] if options.attacks == ["none"] else options.attacks or None
+    return robustness_audit(inputs.model, inputs.dataset.test, inputs.dataset.classes,
+                            inputs.device, protocol=inputs.config.audits.protocol,
+                            corruptions=options.corruptions or None,
+                            severities=options.severities or None, attacks=attacks,
+                            radii=options.radii or None, n_examples=options.n_examples or None,
+                            seed=inputs.config.seed,
+                            reference_accuracy=inputs.reference_accuracy)

@@ -12,6 +12,7 @@ from nnaudit._lazy import lazy_getattr
 
 _PUBLIC = {
     "saliency_audit": "nnaudit.saliency._audit",
+    "run": "nnaudit.saliency._audit",  # the entry point the pipeline calls (nnaudit.audits)
     "AttributionMethod": "nnaudit.saliency._methods",
     "Budget": "nnaudit.saliency._methods",
     "SIMILARITY_THRESHOLD": "nnaudit.saliency._sanity",

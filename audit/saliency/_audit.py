@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, replace
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from nnaudit.saliency._sanity import (SIMILARITY_THRESHOLD, cascading_randomizat
 from nnaudit.saliency._subgroups import (FOREGROUND_DELTA, feature_importance_table,
                                        foreground_mask, foreground_share_table, mean_maps)
 from nnaudit.train import predict_proba
+
+if TYPE_CHECKING:
+    from nnaudit.inputs import AuditInputs
 
 PROTOCOLS = ("default", "full")
 # The default protocol is sized for `nnaudit run` on 2 CPU cores (well under 30 s for LeNet-5).
@@ -203,3 +206,15 @@ def _feature_names(dataset, n_features):
     names = getattr(dataset, "feature_names", None) or dataset.card.get("feature_names")
     return list(names) if names and len(names) == n_features else [f"feature_{j}"
                                                                     for j in range(n_features)]
+
+
+def run(inputs: AuditInputs) -> AuditResult:
+    """The saliency audit's entry point (`nnaudit.audits`); its data-randomization test uses
+    the memorization audit's random-label model when that audit ran."""
+    options = inputs.config.saliency
+    memorization = inputs.results.get("memorization")
+    return saliency_audit(inputs.model, inputs.dataset, inputs.device,
+                          n_examples=options.n_examples, methods=options.methods or None,
+                          seed=inputs.config.seed, protocol=inputs.config.audits.protocol,
+                          random_label_model=memorization.models.get("random_labels")
+                          if memorization is not None else None)
