@@ -17,7 +17,7 @@ and `AuditSpec.entry` imports it when the audit runs (docs/ARCHITECTURE.md says 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from importlib import import_module
 from typing import TYPE_CHECKING, Iterable, Mapping, Protocol

@@ -18,7 +18,8 @@ def run(
     config: ConfigFile = None, dataset: DatasetName = None, model: ModelName = None,
     epochs: Epochs = None, seed: Seed = None, device: Device = None,
     skew: Annotated[Optional[float], typer.Option(
-        help="shades-mnist: share of dark-tone images in training (0.5 = balanced control).")] = None,
+        help=(
+            "shades-mnist: share of dark-tone images in training (0.5 = balanced control)."))] = None,
     data_dir: DataDir = None, audits: Audits = None, full: Full = False,
     country: Annotated[Optional[str], typer.Option(
         help="ISO 3166 alpha-3 country code for the carbon intensity "
@@ -133,7 +134,7 @@ def _execute(work: Callable[["_Progress"], Path], *, epochs: int, quiet: bool,
             console(stderr=True).print(Text.assemble(("Interrupted.", "yellow"),
                                                      f" The run is incomplete; {hint}"),
                                        soft_wrap=True)
-            raise typer.Exit(130)
+            raise typer.Exit(130) from None
     report_run(Run.open(path), quiet=quiet, as_json=as_json)
 
 

@@ -43,7 +43,9 @@ def show(
 
 @app.command()
 def query(
-    sql: str = typer.Argument(..., help="A DuckDB SQL query over the runs' tables, e.g. \"SELECT run, max(error_rate) FROM fairness_by_group GROUP BY run\"."),
+    sql: str = typer.Argument(..., help=(
+        "A DuckDB SQL query over the runs' tables, e.g. \"SELECT run, max(error_rate) FROM "
+        "fairness_by_group GROUP BY run\".")),
     runs_dir: Path = typer.Option(Path("runs"), "--runs", help="Folder of run directories."),
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV on stdout instead of a table."),
 ) -> None:
@@ -71,10 +73,12 @@ def query(
 @app.command()
 def report(
     run_dir: Path = typer.Argument(..., help="A complete run directory."),
-    format: str = typer.Option("html", "--format", help="html, pdf, handout (two A4 pages for a class, handout.pdf) or several, comma-separated."),
+    format: str = typer.Option("html", "--format", help=(
+        "html, pdf, handout (two A4 pages for a class, handout.pdf) or several, comma-separated.")),
     lang: str = typer.Option("en", help="en or fr."),
     compare: Optional[Path] = typer.Option(None, help="Another run to compare with, side by side."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the report (default: the run directory)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help=(
+        "Folder for the report (default: the run directory).")),
 ) -> None:
     """Write the report of a run (HTML and/or PDF), or its two-page handout for a class."""
     from nnaudit.reports import FORMATS, render_report
@@ -94,8 +98,10 @@ def report(
 def dashboard(
     runs_dir: Path = typer.Argument(Path("runs"), help="Folder of run directories."),
     port: int = typer.Option(8501, help="Port of the local web server."),
-    address: str = typer.Option("localhost", help="Address to listen on; 0.0.0.0 shares the dashboard with the network."),
-    headless: Optional[bool] = typer.Option(None, "--headless/--browser", help="Do not open a browser (default: open one only when run from a terminal)."),
+    address: str = typer.Option("localhost", help=(
+        "Address to listen on; 0.0.0.0 shares the dashboard with the network.")),
+    headless: Optional[bool] = typer.Option(None, "--headless/--browser", help=(
+        "Do not open a browser (default: open one only when run from a terminal).")),
 ) -> None:
     """Serve the Streamlit dashboard over a folder of runs (Ctrl-C stops it)."""
     from nnaudit.dashboards import launch

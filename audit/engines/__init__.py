@@ -1,5 +1,5 @@
-"""Where the fairness audit's one aggregation runs: pandas in memory, DuckDB out of core on one
-machine, Spark on a cluster.
+"""Where the fairness audit's one aggregation runs: pandas in memory (`load_predictions`), DuckDB
+out of core on one machine, Spark on a cluster.
 
 The audit needs only counts per intersection cell (and score histograms); `count_predictions`
 checks a predictions source and counts it with the chosen engine, and
@@ -16,7 +16,10 @@ from nnaudit._lazy import lazy_getattr
 
 _PUBLIC = {"count_predictions": "nnaudit.engines._count",
            "CountedPredictions": "nnaudit.engines._count",
-           "ENGINES": "nnaudit.engines._count"}
+           "ENGINES": "nnaudit.engines._count",
+           # the pandas engine's rows in memory, what `fairness_audit` takes
+           "load_predictions": "nnaudit.engines._pandas",
+           "BlackBoxInput": "nnaudit.engines._pandas"}
 
 __all__ = sorted(_PUBLIC)
 

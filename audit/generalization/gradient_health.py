@@ -1,4 +1,5 @@
-"""Per-layer gradient norms, from initialization when a factory is given: the audit's entry point (registered in `nnaudit.audits`)."""
+"""Per-layer gradient norms, from initialization when a factory is given:
+the audit's entry point (registered in `nnaudit.audits`)."""
 
 from __future__ import annotations
 

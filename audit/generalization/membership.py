@@ -1,4 +1,5 @@
-"""The membership attack (on the random-label model too when the memorization audit ran): the audit's entry point (registered in `nnaudit.audits`)."""
+"""The membership attack (on the random-label model too when the memorization audit ran):
+the audit's entry point (registered in `nnaudit.audits`)."""
 
 from __future__ import annotations
 

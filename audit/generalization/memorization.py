@@ -1,4 +1,5 @@
-"""The random-label test, the label-noise sweep and the regularizer ablation: the audit's entry point (registered in `nnaudit.audits`)."""
+"""The random-label test, the label-noise sweep and the regularizer ablation:
+the audit's entry point (registered in `nnaudit.audits`)."""
 
 from __future__ import annotations
 

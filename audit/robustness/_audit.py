@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from nnaudit.errors import UserInputError
+from nnaudit.modelprep import prepare_model, rows_per_pass
 from nnaudit.results import AuditResult
 from nnaudit.robustness import _figures, _findings
 from nnaudit.robustness._attacks import (ATTACKS, GRID_SPAN, flip_radii, gradient_problem,
@@ -24,8 +25,6 @@ from nnaudit.robustness._protocol import (check_attacks, check_corruptions, chec
                                           check_severities, make_protocol)
 from nnaudit.robustness._tables import (Subgroups, accuracy_table, corruption_error_table,
                                         flip_radius_table, gap_table)
-from nnaudit.saliency._memory import rows_per_pass
-from nnaudit.saliency._methods import prepare_model
 from nnaudit.train import cpu_threads
 
 if TYPE_CHECKING:

@@ -12,13 +12,12 @@ import torch
 from torch import nn
 
 from nnaudit.errors import UserInputError
+from nnaudit.modelprep import prepare_model, rows_per_pass
 from nnaudit.results import AuditResult
 from nnaudit.saliency import _figures, _findings
 from nnaudit.saliency._faithfulness import (RANDOM_ORDER, captum_scores, curve_aucs,
                                           deletion_insertion_curves, importance)
-from nnaudit.saliency._memory import rows_per_pass
-from nnaudit.saliency._methods import (AttributionMethod, Budget, attribute_batched,
-                                     prepare_model, select_methods)
+from nnaudit.saliency._methods import AttributionMethod, Budget, attribute_batched, select_methods
 from nnaudit.saliency._sanity import (SIMILARITY_THRESHOLD, cascading_randomization,
                                     data_randomization, learnable_layers, sanity_verdicts)
 from nnaudit.saliency._subgroups import (FOREGROUND_DELTA, feature_importance_table,

@@ -7,8 +7,8 @@ import torch
 from torch import nn
 
 from nnaudit.saliency import _memory
-from nnaudit.saliency._memory import BACKWARD_FACTOR, bytes_per_row, rows_per_pass
-from nnaudit.saliency._methods import Budget, attribute_batched, image_methods, prepare_model
+from nnaudit.modelprep import BACKWARD_FACTOR, bytes_per_row, prepare_model, rows_per_pass
+from nnaudit.saliency._methods import Budget, attribute_batched, image_methods
 from nnaudit.models import get_model
 
 
