@@ -4,6 +4,10 @@
 through `nnaudit.store.Run`, builds its view once (`nnaudit.reports.view`), never recomputes an
 audit, and writes each file atomically: ``report.html``, ``report.pdf``, ``handout.pdf`` (two A4
 pages for a class), or ``compare-<other run>.html|pdf`` for two runs side by side.
+
+May import: nnaudit.store, nnaudit.results, nnaudit.headline, nnaudit.config, nnaudit.audits
+(the registry: skip reasons), nnaudit.messages, nnaudit.errors, nnaudit.atomic (it reads run
+directories); never the pipeline, an audit or the CLI (tests/packaging checks it).
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """The `nnaudit` command: parse, call the engine, render. No audit logic lives here.
 
 One module per group of commands: `_run` (run, train, audit), `_blackbox` (fairness),
-`_mitigate` (mitigate), `_runs` (list, show, report, dashboard), `_catalog` (datasets, models).
-Heavy libraries (torch,
-pandas, the audits) are imported inside the commands so that `nnaudit --help` starts fast. Bad
-input and environment faults (a full disk, a read-only folder) exit 2 with one sentence;
-internal errors exit 1.
+`_mitigate` (mitigate), `_runs` (list, show, query, report, dashboard), `_catalog` (datasets,
+models). Heavy libraries (torch, pandas, the audits) are imported inside the commands so that
+`nnaudit --help` starts fast. Bad input and environment faults (a full disk, a read-only folder)
+exit 2 with one sentence; internal errors exit 1.
+
+May import: every other part of nnaudit (the CLI is the top layer), inside its commands.
 """
 
 from __future__ import annotations

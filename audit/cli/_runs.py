@@ -81,16 +81,10 @@ def report(
         "Folder for the report (default: the run directory).")),
 ) -> None:
     """Write the report of a run (HTML and/or PDF), or its two-page handout for a class."""
-    from nnaudit.reports import FORMATS, render_report
+    from nnaudit.reports import render_report
 
-    formats = tuple(f.strip() for f in format.split(",") if f.strip())
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise UserInputError(f"--format takes {', '.join(FORMATS)} or several of them "
-                             f"comma-separated, not {format!r}.")
-    if lang not in ("en", "fr"):
-        raise UserInputError(f"--lang takes en or fr, not {lang!r}.")
-    for path in render_report(run_dir, out_dir=out, formats=formats, lang=lang, compare=compare):
+    # render_report checks the formats and the language (one place for both).
+    for path in render_report(run_dir, out_dir=out, formats=format, lang=lang, compare=compare):
         typer.echo(str(path))
 
 

@@ -10,6 +10,9 @@ checks a predictions source and counts it with the chosen engine, and
     result = fairness_audit_counts(counted.counts, n_boot=1000)
 
 See docs/scale.md for when each engine is used and how to point nnaudit at a cluster.
+
+May import: nnaudit.fairness (the counts it fills), nnaudit.errors, DuckDB, pyspark, pandas;
+never the pipeline or the renderers.
 """
 
 from nnaudit._lazy import lazy_getattr

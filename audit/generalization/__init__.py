@@ -16,6 +16,9 @@ each needs something else (`nnaudit.audits`), and each has its entry-point modul
   given, at the trained weights otherwise.
 
 See docs/generalization.md for what each result means and what it does not prove.
+
+May import: nnaudit.compute, nnaudit.train, nnaudit.models, nnaudit.config, nnaudit.results,
+nnaudit.schema, nnaudit.errors; never another audit, the pipeline or the renderers.
 """
 
 from nnaudit._lazy import lazy_getattr

@@ -11,6 +11,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from nnaudit.config import PROTOCOLS
 from nnaudit.errors import UserInputError
 from nnaudit.modelprep import prepare_model, rows_per_pass
 from nnaudit.results import AuditResult
@@ -27,7 +28,6 @@ from nnaudit.train import predict_proba
 if TYPE_CHECKING:
     from nnaudit.inputs import AuditInputs
 
-PROTOCOLS = ("default", "full")
 # The default protocol is sized for `nnaudit run` on 2 CPU cores (well under 30 s for LeNet-5).
 BUDGETS = {"default": Budget(ig_steps=16, smoothgrad_samples=8, occlusion_window=4),
            "full": Budget(ig_steps=64, smoothgrad_samples=32, occlusion_window=2)}

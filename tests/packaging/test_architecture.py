@@ -173,6 +173,23 @@ def test_the_engine_never_imports_its_renderers():
     assert offenders == []
 
 
+def test_the_renderers_and_models_stay_below_the_engine():
+    """What import-linter cannot see (reports/, dashboards/, models/ live in folders of their
+    own): the renderers never reach the pipeline, the trainer or the CLI; models only need
+    torch, nnaudit.errors and the plugin registry."""
+    above = ("nnaudit.cli", "nnaudit.api", "nnaudit.pipeline", "nnaudit.mitigation",
+             "nnaudit.compute", "nnaudit.train")
+    graph = import_graph()
+    offenders = [f"{importer} -> {imported}" for importer, edges in graph.items()
+                 if importer.startswith(("nnaudit.reports", "nnaudit.dashboards"))
+                 for imported in edges if imported.startswith(above)]
+    offenders += [f"{importer} -> {imported}" for importer, edges in graph.items()
+                  if importer.startswith("nnaudit.models")
+                  for imported in edges if not imported.startswith(
+                      ("nnaudit.models", "nnaudit.errors", "nnaudit._plugins"))]
+    assert offenders == []
+
+
 def test_every_registered_audit_has_the_one_entry_point():
     from nnaudit.audits import AUDITS, table_schemas
     from nnaudit.schema import TableSchema
