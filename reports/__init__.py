@@ -41,7 +41,7 @@ def _check_formats(formats: Iterable[str] | str, comparing: bool) -> list[str]:
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
         raise UserInputError(
-            f"Report format {', '.join(unknown) or '(none)'!s} is not available; "
+            f"Report format {', '.join(map(repr, unknown)) or '(none)'} is not available; "
             f"choose from {', '.join(FORMATS)}.")
     if comparing and "handout" in chosen:
         raise UserInputError("The handout is written for one run: leave out --compare, or "

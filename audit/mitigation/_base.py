@@ -54,7 +54,7 @@ class BaseRun:
 class Outcome:
     """One remedy, computed and ready to be written as a mitigated run.
 
-    predictions: what the run's audits read (`nnaudit.audits.AuditInputs.predictions`);
+    predictions: what the run's audits read (`nnaudit.inputs.Predictions`);
     rows_kept: whether they are written as predictions.parquet (never a black-box file's
     rows); meter: the `nnaudit.energy.EnergyMeter` that measured the remedy; model, history,
     dataset: the retrained model, its training history and its data (None for thresholds);
