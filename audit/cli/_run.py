@@ -80,6 +80,11 @@ def audit(
     trained_on_dataset: Annotated[bool, typer.Option(
         "--trained-on-dataset", help="The model was trained on this dataset's training split "
                                      "(enables the membership attack).")] = False,
+    trust_model_file: Annotated[bool, typer.Option(
+        "--trust-model-file", help="Load an exported model file whose code and pickled objects "
+        "run when it is loaded: a TorchScript file, or a .pt2 holding more than tensors and "
+        "torch operators. Only for a file from someone you trust: it can do anything you can "
+        "do.")] = False,
     config: ConfigFile = None, seed: Seed = None, device: Device = None, full: Full = False,
     pdf: Pdf = False, lang: Lang = None, out: Out = None, set_: Settings = [],  # noqa: B006
     quiet: Quiet = False, as_json: AsJson = False,
@@ -95,6 +100,7 @@ def audit(
     cfg = resolve_config(config, {**_training_of(model), **given}, set_)
     _execute(lambda progress: run_audit(cfg, model, weights=weights,
                                         trained_on_dataset=trained_on_dataset,
+                                        trust_model_file=trust_model_file,
                                         on_stage=progress.stage, on_tasks=progress.tasks),
              epochs=0, quiet=quiet, as_json=as_json)
 
