@@ -126,7 +126,7 @@ def _from_run(path: Path, input_shape, num_classes) -> UserModel:
     config = run.config
     model_config = config.get("model") or {}
     name, options = model_config.get("name"), dict(model_config.get("options") or {})
-    weights = path / "model.pt"
+    weights = run.file("model.pt")  # refused when a link takes it outside the run
     if not name or not weights.is_file():
         raise UserInputError(f"run {run.name} has no trained model to audit (it is a "
                              f"{run.manifest.get('kind', 'different')} run).")
