@@ -123,6 +123,7 @@ def _execute(work: Callable[["_Progress"], Path], *, epochs: int, quiet: bool,
 
     from nnaudit.pipeline import RunInterrupted
     from nnaudit.store import Run
+    from nnaudit.terminal import user_text
 
     with _Progress(enabled=not (quiet or as_json), epochs=epochs) as progress:
         try:
@@ -136,8 +137,8 @@ def _execute(work: Callable[["_Progress"], Path], *, epochs: int, quiet: bool,
                 hint = f"it cannot be resumed (no checkpoint yet): {where} can be deleted."
             else:
                 hint = "no run directory was made."
-            console(stderr=True).print(Text.assemble(("Interrupted.", "yellow"),
-                                                     f" The run is incomplete; {hint}"),
+            said = user_text(f" The run is incomplete; {hint}")
+            console(stderr=True).print(Text.assemble(("Interrupted.", "yellow"), said),
                                        soft_wrap=True)
             raise typer.Exit(130)
     report_run(Run.open(path), quiet=quiet, as_json=as_json)
