@@ -9,9 +9,12 @@ payloads are real, so their refusal is what keeps them from running.
 from __future__ import annotations
 
 import contextlib
+import re
 
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 from nnaudit.errors import UserInputError
 from nnaudit.model_files import read_exported_program
 from nnaudit.user_model import load_user_model
@@ -114,3 +117,39 @@ def test_weights_a_run_model_and_a_checkpoint_are_read_without_pickles(tmp_path)
     torch.load(evil, weights_only=False)
     assert marker.exists()
 
+
+
+# --- a property: symbolic sizes are arithmetic, or refused -------------------------------------
+
+SYMBOL = st.integers(0, 99).map("Symbol('s{}', positive=True, integer=True)".format)
+HOSTILE = st.sampled_from([
+    "__import__('os').system('true')", "open('/tmp/x', 'w')", "eval('1')", "exec('1')",
+    "Symbol('s0').__class__", "(lambda: 1)()", "Max('__import__(\"os\")', 1)",
+    "Symbol('s0', **{'positive': True})", "Integer(1).func", "[s0 for s0 in (1,)]",
+    "s0[0]", "_s0", "Symbol('s0', positive='yes')", "getattr(Symbol, 'x')"])
+
+
+def expressions(leaf):
+    return st.recursive(leaf, lambda inner: st.one_of(
+        st.builds("({} {} {})".format, inner, st.sampled_from(["+", "-", "*", "//", "%"]), inner),
+        st.builds("{}({}, {})".format, st.sampled_from(["Max", "Min", "FloorDiv", "Mod",
+                                                         "PythonMod", "CleanDiv"]), inner, inner),
+        inner.map("-{}".format)), max_leaves=8)
+
+
+@given(expressions(st.one_of(SYMBOL, st.integers(1, 64).map(str))))
+def test_torch_size_arithmetic_is_accepted(expression):
+    from nnaudit.model_files import _is_arithmetic
+
+    assert _is_arithmetic(expression), expression
+
+
+@given(expressions(st.one_of(SYMBOL, st.integers(1, 64).map(str))), HOSTILE, st.data())
+def test_any_hostile_piece_in_a_size_is_refused(expression, hostile, data):
+    from nnaudit.model_files import _is_arithmetic
+
+    # the hostile piece replaces one leaf (a number or a symbol) of a benign expression
+    leaves = [m for m in re.finditer(r"Symbol\('s\d+', positive=True, integer=True\)|\b\d+\b",
+                                     expression)]
+    leaf = data.draw(st.sampled_from(leaves))
+    assert not _is_arithmetic(expression[:leaf.start()] + hostile + expression[leaf.end():])
