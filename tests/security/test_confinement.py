@@ -8,9 +8,9 @@ tests/security/test_query.py); links that stay inside are followed.
 from __future__ import annotations
 
 import pytest
-
 from nnaudit.errors import UserInputError
 from nnaudit.store import Run, is_inside, list_runs
+
 from tests.security.conftest import one_sentence_exit_2
 from tests.store.test_confinement import complete_run
 

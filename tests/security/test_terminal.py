@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from nnaudit.store import list_runs
 from nnaudit.terminal import terminal_safe
+
 from tests.security.conftest import one_sentence_exit_2
 
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # a newline is the output's own
