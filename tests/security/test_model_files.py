@@ -107,7 +107,10 @@ def test_weights_a_run_model_and_a_checkpoint_are_read_without_pickles(tmp_path)
     marker = tmp_path / "MARKER"
     evil = tmp_path / "evil.pt"
     evil.write_bytes(pickled_payload(marker))
-    factory = lambda: torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))
+
+    def factory():
+        return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))
+
     with pytest.raises(UserInputError, match="never pickled objects"):
         load_user_model(factory, **SHAPE, weights=evil)
     with pytest.raises(UserInputError, match="cannot be read"):
