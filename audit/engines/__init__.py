@@ -9,6 +9,9 @@ checks a predictions source and counts it with the chosen engine, and
                                 groups=["race", "sex"])            # DuckDB, out of core
     result = fairness_audit_counts(counted.counts, n_boot=1000)
 
+`read_slice_data` bins every column of predictions and counts each distinct combination of
+bins, for the slice audit (`nnaudit.slices`).
+
 See docs/scale.md for when each engine is used and how to point nnaudit at a cluster.
 """
 
@@ -16,7 +19,11 @@ from nnaudit._lazy import lazy_getattr
 
 _PUBLIC = {"count_predictions": "nnaudit.engines._count",
            "CountedPredictions": "nnaudit.engines._count",
-           "ENGINES": "nnaudit.engines._count"}
+           "ENGINES": "nnaudit.engines._count",
+           "read_slice_data": "nnaudit.engines._slices",
+           "SliceData": "nnaudit.engines._slices",
+           "ColumnBins": "nnaudit.engines._slices",
+           "MISSING": "nnaudit.engines._slices"}
 
 __all__ = sorted(_PUBLIC)
 
