@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+from itertools import combinations
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import hypergeom
 
 from nnaudit.engines import SliceData
 from nnaudit.errors import UserInputError
-from nnaudit.fairness import benjamini_hochberg, proportion_interval, two_proportion_test
+from nnaudit.fairness import benjamini_hochberg, proportion_interval
 from nnaudit.results import AuditResult
 from nnaudit.slices._findings import slice_findings
 from nnaudit.slices._predicates import describe, where
@@ -32,8 +34,8 @@ def slices_audit(data: SliceData, *, rate: str = "error_rate", k: int = 10, max_
                  min_support: int | None = None, alpha: float = 0.95,
                  sensitive: Sequence[str] = ()) -> AuditResult:
     """The ``k`` slices (conjunctions of up to ``max_level`` bins) whose ``rate`` exceeds the
-    overall one the most, by SliceLine's score, with Wilson intervals, a two-proportion test
-    against the rest of the rows and Benjamini-Hochberg across every slice examined.
+    overall one the most, by SliceLine's score, with Wilson intervals, Fisher's exact test
+    against the rest of the rows and Benjamini-Hochberg over every slice it could report.
 
     ``data``: binned rows or counts (`nnaudit.engines.read_slice_data`); both give the same
     slices. ``min_support``: the fewest rows a slice may have (default: 1 % of the rows the
@@ -57,16 +59,24 @@ def slices_audit(data: SliceData, *, rate: str = "error_rate", k: int = 10, max_
     search = find_slices(codes, events, None if not data.aggregated else counts, k=k,
                          max_level=min(max_level, codes.shape[1]), min_support=min_support,
                          alpha=alpha)
-    examined = _tested(search.examined, rows, total_events)
+    level = min(max_level, codes.shape[1])
+    family = max(len(search.examined), eligible_slices(search.domains, level, rows, min_support))
+    examined = _tested(search.examined, rows, total_events, family)
     table = _top_table(search, examined, data, rows, total_events, set(sensitive))
     findings = slice_findings(table, metric=rate, overall=total_events / rows,
-                              examined=len(examined), max_level=max_level,
+                              examined=len(examined), family=family, max_level=max_level,
                               columns=len(data.bins), min_n=min_support)
     significant = table[table["significant"]]
+    worse = examined["events"] / examined["n"] > (total_events - examined["events"]) / \
+        np.maximum(rows - examined["n"], 1)
     return AuditResult(
         name="slices", tables={"slices": table}, findings=findings,
         summary={"rate": rate, "overall_rate": total_events / rows,
-                 "slices_examined": len(examined), "significant_slices": int(len(significant)),
+                 "slices_examined": len(examined), "slices_tested": family,
+                 "significant_slices": int(len(significant)),
+                 # among all examined, not only the top k: after and before the correction
+                 "significant_examined": int((worse & (examined["p_adjusted"] < SIGNIFICANCE)).sum()),
+                 "uncorrected_significant": int((worse & (examined["p_value"] < SIGNIFICANCE)).sum()),
                  "worst_slice": significant["description"].iloc[0] if len(significant) else None,
                  "worst_slice_rate": float(significant["rate"].iloc[0]) if len(significant)
                  else None},
@@ -74,8 +84,10 @@ def slices_audit(data: SliceData, *, rate: str = "error_rate", k: int = 10, max_
                   "rate": rate, "k": k, "max_level": max_level, "min_support": int(min_support),
                   "alpha": alpha, "rows": rows, "columns": [b.column for b in data.bins],
                   "bins": {b.column: _bins_record(b) for b in data.bins},
-                  "slices_examined": len(examined), "test": "two-proportion z (Fisher below 5 "
-                  "expected) against the rest, Benjamini-Hochberg over the slices examined",
+                  "slices_examined": len(examined), "slices_tested": family,
+                  "test": "Fisher's exact test, one-sided, against the rest; "
+                  "Benjamini-Hochberg over every slice the search could report (the examined "
+                  "ones with their p-values, the others at 1)",
                   "engine": data.engine,
                   "searched_on": "counts per combination" if data.aggregated else "rows",
                   "combinations": int(len(data.table)) if data.aggregated else None,
@@ -100,13 +112,35 @@ def _population(data: SliceData, rate: str) -> tuple[np.ndarray, np.ndarray, np.
             combined["n"].to_numpy())
 
 
-def _tested(examined: pd.DataFrame, rows: int, events: int) -> pd.DataFrame:
-    """Each examined slice against the rest of the rows, BH-corrected across all of them."""
+def eligible_slices(domains: Sequence[int], max_level: int, rows: int, min_support: int) -> int:
+    """How many slices of up to ``max_level`` predicates could have ``min_support`` rows: an
+    upper bound, per set of columns the smaller of its combinations of bins and the most
+    cells of ``min_support`` rows that ``rows`` rows can fill."""
+    most = rows // min_support
+    return sum(min(math.prod(domains[c] for c in chosen), most)
+               for level in range(1, max_level + 1)
+               for chosen in combinations(range(len(domains)), level))
+
+
+def _tested(examined: pd.DataFrame, rows: int, events: int, family: int) -> pd.DataFrame:
+    """Each examined slice against the rest of the rows, BH-corrected over ``family`` slices.
+
+    SliceLine examines the slices whose score bound could reach its top k, a choice made
+    from the errors; correcting over those alone would forget the others it looked past. So
+    every slice it could have reported counts, those it did not examine with a p-value of 1.
+
+    The test is Fisher's exact test, one-sided (is the slice's rate above the rest's?): the
+    chance that ``n`` rows drawn from all ``rows`` hold ``k`` events or more (hypergeometric).
+    The z-test's normal tail is too thin for a small slice with rare events: on predictions
+    independent of every column it found a slice the exact test does not.
+    """
     n, k = examined["n"].to_numpy(), examined["events"].to_numpy()
-    p, _test = two_proportion_test(k, n, events - k, rows - n)
+    p = hypergeom.sf(k - 1, rows, events, n)
     # a slice as large as the whole population has no rest to differ from
-    p = np.where(n < rows, p, 1.0)
-    return examined.assign(p_value=p, p_adjusted=benjamini_hochberg(p))
+    p = np.where(n < rows, np.clip(p, 0.0, 1.0), 1.0)
+    unexamined = np.ones(family - len(p))
+    adjusted = benjamini_hochberg(np.concatenate([p, unexamined]))[:len(p)]
+    return examined.assign(p_value=p, p_adjusted=adjusted)
 
 
 def _top_table(search, examined: pd.DataFrame, data: SliceData, rows: int, events: int,

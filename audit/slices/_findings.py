@@ -16,10 +16,10 @@ NAMED_SLICE = ("Slice {slice} ({description}, {rows} rows) involves a declared s
                "attribute: its {metric} is {rate_pct} (95% CI {low_pct} to {high_pct}) against "
                "{overall_pct} overall")
 NO_SLICE = ("No slice has a {metric} significantly above the overall {overall_pct} after the "
-            "Benjamini-Hochberg correction over the {examined} slices examined")
+            "Benjamini-Hochberg correction over {tested} slices")
 EXAMINED = ("SliceLine examined {examined} slices of up to {max_level} predicates over "
             "{columns} columns, each of at least {min_n} rows; significance is corrected "
-            "across all of them")
+            "over the {tested} slices it could have reported")
 
 TEMPLATES = (NEW_SLICE, NAMED_SLICE, NO_SLICE, EXAMINED)
 
@@ -28,7 +28,7 @@ SAID = 5
 
 
 def slice_findings(table: pd.DataFrame, *, metric: str, overall: float, examined: int,
-                   max_level: int, columns: int, min_n: int) -> list[Finding]:
+                   family: int, max_level: int, columns: int, min_n: int) -> list[Finding]:
     """The significant slices in rank order, each said new or named; then the method."""
     found = table[table["significant"]]
     findings = []
@@ -40,7 +40,8 @@ def slice_findings(table: pd.DataFrame, *, metric: str, overall: float, examined
                         else Finding(NEW_SLICE, params, "alert"))
     if found.empty:
         findings.append(Finding(NO_SLICE, {"metric": metric, "overall_pct": float(overall),
-                                           "examined": examined}))
-    findings.append(Finding(EXAMINED, {"examined": examined, "max_level": max_level,
-                                       "columns": columns, "min_n": min_n}))
+                                           "tested": family}))
+    findings.append(Finding(EXAMINED, {"examined": examined, "tested": family,
+                                       "max_level": max_level, "columns": columns,
+                                       "min_n": min_n}))
     return findings

@@ -37,12 +37,14 @@ class SearchResult:
     """The top slices and every slice examined.
 
     top: one dict per top slice, column position -> bin code, best first;
-    examined: (column position -> code) per examined slice, with its ``n`` and ``events``.
+    examined: (column position -> code) per examined slice, with its ``n`` and ``events``;
+    domains: the number of bins that occur in each column.
     """
 
     top: list[dict[int, int]]
     scores: list[float]
     examined: pd.DataFrame
+    domains: list[int]
 
 
 class _RecordingSlicefinder(Slicefinder):
@@ -148,4 +150,5 @@ def find_slices(codes: np.ndarray, events: np.ndarray, counts: np.ndarray | None
             if sizes[i] >= min_support:
                 rows.append((tuple(sorted(decode(slices[i]).items())), sizes[i], errors[i]))
     examined = pd.DataFrame(rows, columns=["slice", "n", "events"]).drop_duplicates("slice")
-    return SearchResult(top, scores, examined.reset_index(drop=True))
+    return SearchResult(top, scores, examined.reset_index(drop=True),
+                        [len(c) for c in categories])
