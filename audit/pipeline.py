@@ -467,22 +467,19 @@ def run_slices(predictions: Path | str, *, label: str, config: RunConfig,
                threshold: float | None = None, positive: str | None = None,
                columns: list[str] | None = None, sensitive: list[str] | None = None,
                rate: str = "error_rate", k: int = 10, min_support: int | None = None,
-               engine: str = "duckdb", memory_limit: str | None = None) -> Path:
+               memory_limit: str | None = None) -> Path:
     """Search a predictions file for its worst slices (``nnaudit slices``).
 
-    ``engine`` ``duckdb`` counts each distinct combination of bins out of core and searches
-    the counts; ``pandas`` reads the binned rows into memory and searches them (the same
-    slices, `nnaudit.slices`). Everything that can reject the input runs before the run
-    directory exists.
+    DuckDB bins every column and counts each distinct combination of bins out of core; the
+    search runs on the counts (`nnaudit.slices`). Everything that can reject the input runs
+    before the run directory exists.
     """
     from nnaudit.engines import read_slice_data
     from nnaudit.slices import slices_audit
 
-    if engine not in ("duckdb", "pandas"):
-        raise UserInputError(f"Engine {engine!r} is not one of duckdb, pandas for slices.")
     data = read_slice_data(predictions, label=label, pred=pred, score=score,
                            threshold=threshold, positive=positive, columns=columns,
-                           aggregate=engine == "duckdb", memory_limit=memory_limit)
+                           memory_limit=memory_limit)
     result = slices_audit(data, rate=rate, k=k, min_support=min_support,
                           sensitive=sensitive or [])
     writer = RunWriter.create(config.out, config.name or f"slices-{data.name}", config.to_dict())

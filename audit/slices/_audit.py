@@ -56,7 +56,7 @@ def slices_audit(data: SliceData, *, rate: str = "error_rate", k: int = 10, max_
         raise UserInputError(f"No row of {data.source} is in the population of the {rate}.")
     if min_support is None:
         min_support = max(MIN_SUPPORT_ROWS, math.ceil(MIN_SUPPORT_SHARE * rows))
-    search = find_slices(codes, events, None if not data.aggregated else counts, k=k,
+    search = find_slices(codes, events, counts, k=k,
                          max_level=min(max_level, codes.shape[1]), min_support=min_support,
                          alpha=alpha)
     level = min(max_level, codes.shape[1])
@@ -88,23 +88,19 @@ def slices_audit(data: SliceData, *, rate: str = "error_rate", k: int = 10, max_
                   "test": "Fisher's exact test, one-sided, against the rest; "
                   "Benjamini-Hochberg over every slice the search could report (the examined "
                   "ones with their p-values, the others at 1)",
-                  "engine": data.engine,
-                  "searched_on": "counts per combination" if data.aggregated else "rows",
-                  "combinations": int(len(data.table)) if data.aggregated else None,
+                  "engine": data.engine, "combinations": int(len(codes)),
                   "sensitive": list(sensitive), "source": data.source})
 
 
 def _population(data: SliceData, rate: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Codes, events and row counts of the rows (or combinations) the rate is over."""
+    """Codes, events and rows of each distinct combination of bins in the rate's population
+    (rows in memory are grouped here as DuckDB groups a file)."""
     table = data.table
     over, event = RATES[rate]
-    keep = np.ones(len(table), bool) if over is None else \
-        table["label_positive"].to_numpy() == (over == "positives")
-    table = table[keep]
+    if over is not None:
+        table = table[table["label_positive"].to_numpy() == (over == "positives")]
     hits = ~table["pred_positive"] if event == "pred_negative" else table[event]
     code_columns = [f"c{i}" for i in range(len(data.bins))]
-    if not data.aggregated:
-        return table[code_columns].to_numpy(), hits.to_numpy(float), table["n"].to_numpy()
     combined = table[code_columns].assign(events=hits.to_numpy(np.int64) * table["n"],
                                           n=table["n"])
     combined = combined.groupby(code_columns, as_index=False, sort=True)[["n", "events"]].sum()

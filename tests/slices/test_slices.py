@@ -15,6 +15,8 @@ from nnaudit.engines import read_slice_data
 from nnaudit.errors import UserInputError
 from nnaudit.fairness import proportion_interval
 from nnaudit.slices import RATES, TABLES, slices_audit
+from nnaudit.slices._search import find_slices
+from sliceline import Slicefinder
 
 
 def biased_predictions(n=20_000, seed=0, error=0.45, base=0.10):
@@ -88,6 +90,37 @@ def test_numbers_are_those_of_the_rows_hand_worked():
     # two slices examined and possible (g = a, g = b): BH multiplies the smaller p-value by 2
     assert result.summary["slices_examined"] == result.summary["slices_tested"] == 2
     assert row["p_adjusted"] == pytest.approx(2 * row["p_value"])
+
+
+def sliceline_on_rows(data, **options):
+    """The unmodified `sliceline.Slicefinder` on every row: top slices (column -> code) with
+    their score, errors and size."""
+    codes = data.table[[f"c{i}" for i in range(len(data.bins))]].to_numpy()
+    finder = Slicefinder(verbose=False, **options).fit(codes, data.table["wrong"].to_numpy(float))
+    top = [{j: int(v) for j, v in enumerate(row) if v is not None} for row in finder.top_slices_]
+    return top, [(s["slice_score"], s["sum_slice_error"], s["slice_size"])
+                 for s in finder.top_slices_statistics_]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_counted_search_finds_what_sliceline_finds_on_the_rows(seed):
+    frame = biased_predictions(n=6000, seed=seed).drop(columns="job")
+    frame["visits"] = frame.index % 4
+    rows = read_slice_data(frame, label="y", pred="pred", aggregate=False)
+    counts = read_slice_data(frame, label="y", pred="pred")
+    assert len(counts.table) < len(rows.table)
+    events = counts.table["wrong"].to_numpy(float) * counts.table["n"].to_numpy()
+    codes = counts.table[[f"c{i}" for i in range(len(counts.bins))]].to_numpy()
+    for alpha, k in ((0.95, 10), (0.99, 4)):
+        expected, statistics = sliceline_on_rows(rows, alpha=alpha, k=k, max_l=3, min_sup=30)
+        found = find_slices(codes, events, counts.table["n"].to_numpy(), k=k, max_level=3,
+                            min_support=30, alpha=alpha)
+        assert found.top == expected and len(expected) >= 3
+        assert found.scores == pytest.approx([s for s, _, _ in statistics])
+        examined = dict(zip(found.examined["slice"], zip(found.examined["n"],
+                                                          found.examined["events"])))
+        assert [examined[tuple(sorted(s.items()))] for s in found.top] == \
+            [(size, errors) for _, errors, size in statistics]
 
 
 @pytest.mark.parametrize("rate", list(RATES))

@@ -2,8 +2,6 @@
 
 import json
 
-import pandas as pd
-
 from nnaudit.store import Run, list_runs
 
 from tests.cli.test_cli import assert_user_error, nnaudit
@@ -25,27 +23,13 @@ def test_a_run_with_the_ranked_slices_and_their_findings(tmp_path):
     assert "declared sensitive" in run.findings("slices")[0].template
 
 
-def test_the_pandas_engine_writes_the_same_table(tmp_path):
-    path = tmp_path / "preds.parquet"
-    biased_predictions(n=4000, seed=5).to_parquet(path)
-    tables = []
-    for engine in ("duckdb", "pandas"):
-        out = tmp_path / engine
-        proc = nnaudit("slices", "--predictions", str(path), "--label", "y", "--pred", "pred",
-                       "--engine", engine, "--out", str(out), "--quiet")
-        assert proc.returncode == 0, proc.stderr
-        tables.append(Run.open(proc.stdout.strip()).table("slices", "slices"))
-    pd.testing.assert_frame_equal(*tables)
-
-
 def test_bad_input_exits_2_and_writes_nothing(tmp_path):
     path = tmp_path / "preds.csv"
     biased_predictions(n=300).to_csv(path, index=False)
     out = tmp_path / "runs"
     for args, fragment in [(["--pred", "pred", "--columns", "nope"], "'nope' not found"),
                            (["--pred", "pred", "--score", "age"], "not both"),
-                           (["--pred", "pred", "--rate", "accuracy"], "not one of"),
-                           (["--pred", "pred", "--engine", "spark"], "not one of duckdb")]:
+                           (["--pred", "pred", "--rate", "accuracy"], "not one of")]:
         proc = nnaudit("slices", "--predictions", str(path), "--label", "y", *args,
                        "--out", str(out))
         assert_user_error(proc, fragment)
