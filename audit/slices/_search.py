@@ -35,6 +35,13 @@ from scipy import sparse as sp
 from sliceline import Slicefinder
 
 
+def _predicates(slices: sp.csr_matrix) -> np.ndarray:
+    """The one-hot columns of each slice, sorted (slices of one level have as many each)."""
+    slices = sp.csr_matrix(slices)
+    slices.sort_indices()
+    return slices.indices.reshape(slices.shape[0], -1)
+
+
 @dataclass
 class SearchResult:
     """The top slices and every slice examined.
@@ -96,6 +103,8 @@ class _CountedSlicefinder(Slicefinder):
     def _cell_sums(self, errors, slices: sp.csr_matrix):
         """Rows, errors and largest row error of each slice, per set of columns: the cells of
         those columns summed once by ``bincount``, each slice one cell."""
+        if slices.shape[0] == 0:
+            return np.zeros(0), np.zeros(0), np.zeros(0)
         categories = self._one_hot_encoder.categories_
         domains = np.array([len(c) for c in categories])
         if self._categories is None:  # each combination's category index, column by column
@@ -103,21 +112,18 @@ class _CountedSlicefinder(Slicefinder):
                                                 for j, c in enumerate(categories)])
         owner = np.repeat(np.arange(len(categories)), domains)
         index = np.concatenate([np.arange(d) for d in domains])
-        by_columns = defaultdict(list)
-        for i in range(slices.shape[0]):
-            one_hot = np.sort(slices.indices[slices.indptr[i]:slices.indptr[i + 1]])
-            by_columns[tuple(owner[one_hot])].append((i, index[one_hot]))
+        one_hot = _predicates(slices)                 # slice x level, sorted one-hot columns
+        columns, group = np.unique(owner[one_hot], axis=0, return_inverse=True)
         sums = np.zeros((slices.shape[0], 3))
-        for columns, members in by_columns.items():
-            strides = np.cumprod([1, *domains[list(columns[:0:-1])]])[::-1]
-            cell = self._categories[:, list(columns)] @ strides
-            cells = int(np.prod(domains[list(columns)]))
-            totals = [np.bincount(cell, weights=w, minlength=cells)
-                      for w in (self._counts, errors, (errors > 0).astype(float))]
-            rows = np.array([i for i, _ in members])
-            at = np.array([idx for _, idx in members]) @ strides
-            for k, total in enumerate(totals):
-                sums[rows, k] = total[at]
+        weights = (self._counts, errors, (errors > 0).astype(float))
+        for g, chosen in enumerate(columns):
+            strides = np.cumprod([1, *domains[chosen[:0:-1]]])[::-1]
+            cell = self._categories[:, chosen] @ strides
+            members = np.flatnonzero(group.ravel() == g)
+            at = index[one_hot[members]] @ strides
+            for k, w in enumerate(weights):
+                sums[members, k] = np.bincount(cell, weights=w,
+                                               minlength=int(np.prod(domains[chosen])))[at]
         return sums[:, 0], sums[:, 1], (sums[:, 2] > 0).astype(float)
 
     def _record(self, slices, sizes, errors) -> None:
@@ -144,16 +150,21 @@ def find_slices(codes: np.ndarray, events: np.ndarray, counts: np.ndarray, *, k:
     owner = np.repeat(np.arange(len(categories)), [len(c) for c in categories])
     value = np.concatenate(categories).astype(int)
 
-    def decode(row) -> dict[int, int]:
-        return {int(owner[j]): int(value[j]) for j in row.indices}
+    def decode(slices) -> list[tuple[tuple[int, int], ...]]:
+        """Each slice as ((column, code), ...) in column order."""
+        one_hot = _predicates(slices)
+        return [tuple(zip(c, v)) for c, v in zip(owner[one_hot].tolist(), value[one_hot].tolist())]
 
-    top = [decode(finder._top_slices_enc[i]) for i in range(finder._top_slices_enc.shape[0])]
+    best = sp.csr_matrix(finder._top_slices_enc)  # of several levels: row by row
+    top = [{int(owner[j]): int(value[j]) for j in best[i].indices} for i in range(best.shape[0])]
     scores = [s["slice_score"] for s in finder.top_slices_statistics_]
-    rows = []
+    parts = []
     for slices, sizes, errors in finder.evaluated:
-        for i in range(slices.shape[0]):
-            if sizes[i] >= min_support:
-                rows.append((tuple(sorted(decode(slices[i]).items())), sizes[i], errors[i]))
-    examined = pd.DataFrame(rows, columns=["slice", "n", "events"]).drop_duplicates("slice")
+        kept = np.flatnonzero(sizes >= min_support)
+        if len(kept):
+            parts.append(pd.DataFrame({"slice": decode(slices[kept]), "n": sizes[kept],
+                                       "events": errors[kept]}))
+    examined = pd.concat(parts, ignore_index=True).drop_duplicates("slice") if parts else \
+        pd.DataFrame({"slice": [], "n": [], "events": []})
     return SearchResult(top, scores, examined.reset_index(drop=True),
                         [len(c) for c in categories])
