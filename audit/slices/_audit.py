@@ -80,14 +80,13 @@ def slices_audit(data: SliceData, *, rate: str = "error_rate", k: int = 10, max_
                  "worst_slice": significant["description"].iloc[0] if len(significant) else None,
                  "worst_slice_rate": float(significant["rate"].iloc[0]) if len(significant)
                  else None},
-        protocol={"method": "SliceLine (Sagadeeva & Boehm, SIGMOD 2021) via sliceline",
+        protocol={"method": "SliceLine (Sagadeeva & Boehm, SIGMOD 2021)",
                   "rate": rate, "k": k, "max_level": max_level, "min_support": int(min_support),
                   "alpha": alpha, "rows": rows, "columns": [b.column for b in data.bins],
                   "bins": {b.column: _bins_record(b) for b in data.bins},
                   "slices_examined": len(examined), "slices_tested": family,
-                  "test": "Fisher's exact test, one-sided, against the rest; "
-                  "Benjamini-Hochberg over every slice the search could report (the examined "
-                  "ones with their p-values, the others at 1)",
+                  # names, the same in every language (docs/slices.md says what they mean)
+                  "test": "Fisher (one-sided), Benjamini-Hochberg",
                   "engine": data.engine, "combinations": int(len(codes)),
                   "sensitive": list(sensitive), "source": data.source})
 

@@ -202,3 +202,43 @@ def test_a_rate_that_needs_a_positive_class_refuses_several_classes():
     frame = biased_predictions(n=600).assign(y=lambda f: f.index % 3, pred=lambda f: f.index % 3)
     with pytest.raises(UserInputError, match="positive class"):
         slices_audit(read_slice_data(frame, label="y", pred="pred"), rate="fpr")
+
+
+def test_the_pipeline_entry_slices_a_models_predictions_and_refuses_counts():
+    from nnaudit.audits import BY_NAME, AuditInputs
+    from nnaudit.config import load_config
+    from nnaudit.pipeline import ModelPredictions
+    from nnaudit.slices import run
+
+    frame = biased_predictions(n=4000, seed=6)
+    y = frame["y"].to_numpy()
+    probs = np.eye(2)[frame["pred"].to_numpy()]
+    predictions = ModelPredictions(y_true=y, probs=probs, classes=["no", "yes"],
+                                   groups=frame[["region", "job"]].astype(str), positive="yes",
+                                   threshold=0.5, training_groups=None)
+    inputs = AuditInputs(load_config(None, {}), predictions=predictions)
+    assert BY_NAME["slices"].missing(inputs.available()) is None
+    result = run(inputs)
+    assert result.tables["slices"]["description"].iloc[0] == "region = 'north'"
+    assert result.tables["slices"]["sensitive"].all()  # the columns are the declared ones
+
+    class Counted:
+        attributes = ["region"]
+        counts = None
+    with pytest.raises(UserInputError, match="rows"):
+        run(AuditInputs(load_config(None, {}), predictions=Counted()))
+
+
+def test_the_audit_reads_in_french():
+    from nnaudit.reports.formatting import Formatter
+    from nnaudit.reports.i18n import has_translation
+    from nnaudit.slices._findings import TEMPLATES
+
+    from tests.reports.test_column_labels import untranslated
+
+    result = audit(biased_predictions(n=3000), True, sensitive=["region"])
+    assert untranslated(result.tables) == []
+    labels = Formatter("en")
+    keys = [*result.summary, *result.protocol, "slices"]
+    assert [k for k in keys if not has_translation(labels.label(k), "fr")] == []
+    assert all(has_translation(t, "fr") for t in TEMPLATES)
