@@ -34,3 +34,17 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path):
                        "--out", str(out))
         assert_user_error(proc, fragment)
     assert not out.exists()
+
+
+def test_control_characters_in_the_data_reach_the_terminal_escaped(tmp_path):
+    import re
+
+    frame = biased_predictions(n=4000)
+    frame["region"] = frame["region"].replace({"north": "n\x1b[2Jorth\x9b[red]x[/]"})
+    path = tmp_path / "hostile.csv"
+    frame.rename(columns={"job": "job\x1b]0;pwned\x07"}).to_csv(path, index=False)
+    proc = nnaudit("slices", "--predictions", str(path), "--label", "y", "--pred", "pred",
+                   "--out", str(tmp_path / "runs"))
+    assert proc.returncode == 0, proc.stderr
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", proc.stdout + proc.stderr)
+    assert "n\\x1b[2Jorth" in proc.stdout  # the top slice's finding names the value, escaped
