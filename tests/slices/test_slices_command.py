@@ -48,3 +48,24 @@ def test_control_characters_in_the_data_reach_the_terminal_escaped(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", proc.stdout + proc.stderr)
     assert "n\\x1b[2Jorth" in proc.stdout  # the top slice's finding names the value, escaped
+
+
+def test_the_handout_names_the_worst_slice_nobody_named(tmp_path):
+    from nnaudit.reports.render_html import handout_html
+    from nnaudit.reports.view import build_report_view
+
+    path = tmp_path / "preds.csv"
+    biased_predictions(n=6000).to_csv(path, index=False)
+    # declared job: the top slice is new; declared region: it is named, and the worst new one
+    # is its part on age alone
+    for sensitive, expected in (("job", "(age ≤ 24 &amp; region = &#39;north&#39;, "),
+                                ("region", "(age ≤ 24, ")):
+        out = tmp_path / sensitive
+        proc = nnaudit("slices", "--predictions", str(path), "--label", "y", "--pred", "pred",
+                       "--sensitive", sensitive, "--out", str(out), "--quiet")
+        assert proc.returncode == 0, proc.stderr
+        for lang, words in (("en", "The worst slice nobody named"),
+                            ("fr", "La pire tranche que personne n&#39;avait nommée")):
+            html = handout_html(build_report_view(Run.open(proc.stdout.strip()), lang))
+            line = html.split('class="worst-slice"')[1].split("</p>")[0]
+            assert words in line and expected in line
