@@ -469,7 +469,7 @@ def run_slices(predictions: Path | str, *, label: str, config: RunConfig,
                threshold: float | None = None, positive: str | None = None,
                columns: list[str] | None = None, sensitive: list[str] | None = None,
                rate: str = "error_rate", k: int = 10, min_support: int | None = None,
-               memory_limit: str | None = None) -> Path:
+               alpha: float = 0.95, memory_limit: str | None = None) -> Path:
     """Search a predictions file for its worst slices (``nnaudit slices``).
 
     DuckDB bins every column and counts each distinct combination of bins out of core; the
@@ -482,7 +482,7 @@ def run_slices(predictions: Path | str, *, label: str, config: RunConfig,
     data = read_slice_data(predictions, label=label, pred=pred, score=score,
                            threshold=threshold, positive=positive, columns=columns,
                            memory_limit=memory_limit)
-    result = slices_audit(data, rate=rate, k=k, min_support=min_support,
+    result = slices_audit(data, rate=rate, k=k, min_support=min_support, alpha=alpha,
                           sensitive=sensitive or [])
     writer = RunWriter.create(config.out, config.name or f"slices-{data.name}", config.to_dict())
     writer.write_audit(result)

@@ -26,6 +26,7 @@ def slices(
     rate: str = typer.Option("error_rate", help="The rate a slice must exceed: error_rate, fpr, fnr or selection_rate."),
     top: int = typer.Option(10, help="How many slices to keep (SliceLine's k)."),
     min_support: Optional[int] = typer.Option(None, help="Fewest rows in a slice (default: 1% of the rows, at least 30)."),
+    alpha: float = typer.Option(0.95, help="SliceLine's weight of a slice's rate against its size, in (0, 1]; higher finds smaller, worse slices."),
     memory_limit: Optional[str] = typer.Option(None, help="DuckDB's memory limit, e.g. 2GB."),
     lang: Lang = None,
     out: Out = None, quiet: Quiet = False, as_json: AsJson = False,
@@ -38,6 +39,6 @@ def slices(
                                         "energy.enabled": False}), [])
     path = run_slices(predictions, label=label, pred=pred, score=score, threshold=threshold,
                       positive=positive, columns=_names(columns), sensitive=_names(sensitive),
-                      rate=rate, k=top, min_support=min_support,
+                      rate=rate, k=top, min_support=min_support, alpha=alpha,
                       memory_limit=memory_limit, config=cfg)
     report_run(Run.open(path), quiet=quiet, as_json=as_json)

@@ -69,3 +69,33 @@ def test_the_handout_names_the_worst_slice_nobody_named(tmp_path):
             html = handout_html(build_report_view(Run.open(proc.stdout.strip()), lang))
             line = html.split('class="worst-slice"')[1].split("</p>")[0]
             assert words in line and expected in line
+
+
+def test_the_dashboard_page_shows_the_slices_and_filters_the_significant(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    import nnaudit.dashboards.app as app
+
+    path = tmp_path / "preds.csv"
+    biased_predictions(n=6000).to_csv(path, index=False)
+    proc = nnaudit("slices", "--predictions", str(path), "--label", "y", "--pred", "pred",
+                   "--sensitive", "region", "--out", str(tmp_path / "runs"), "--quiet",
+                   "--top", "20", "--alpha", "0.999", "--min-support", "30")
+    assert proc.returncode == 0, proc.stderr
+    run = Run.open(proc.stdout.strip())
+    table = run.table("slices", "slices")
+    assert 0 < table["significant"].sum() < len(table)  # the toggle has something to filter
+    monkeypatch.setenv("NNAUDIT_RUNS", str(tmp_path / "runs"))
+    for lang in ("en", "fr"):
+        at = AppTest.from_file(app.__file__, default_timeout=60)
+        at.query_params["page"] = "slices"
+        at.query_params["run"] = [run.name]
+        at.query_params["lang"] = lang
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        shown = at.dataframe[0].value
+        assert len(shown) == len(table)
+        at.toggle(key="slices_significant").set_value(True)
+        at.run()
+        assert len(at.dataframe[0].value) == int(table["significant"].sum())
+    assert any("La tranche 1 " in e.value for e in [*at.warning, *at.error])
