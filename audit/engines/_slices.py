@@ -19,7 +19,6 @@ Spark is not offered: its quantile functions are not ``quantile_disc``, so its b
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path

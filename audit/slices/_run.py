@@ -25,7 +25,7 @@ def run(inputs) -> AuditResult:
     if not columns:
         raise UserInputError("the slice search needs columns beside the label and prediction")
     data = read_slice_data(frame[["label", "prediction", *columns]], label="label",
-                           pred="prediction", columns=columns, aggregate=False,
+                           pred="prediction", columns=columns,
                            positive=predictions.positive)
     return slices_audit(data, sensitive=list(inputs.dataset.sensitive) if inputs.dataset
                         else columns)

@@ -26,7 +26,6 @@ rows. The subclass also records every slice it evaluates, for the multiple-testi
 from __future__ import annotations
 
 import warnings
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
