@@ -15,7 +15,7 @@ from nnaudit.errors import UserInputError
 from nnaudit.fairness import benjamini_hochberg, proportion_interval
 from nnaudit.results import AuditResult
 from nnaudit.slices._findings import slice_findings
-from nnaudit.slices._predicates import describe, where
+from nnaudit.slices._predicates import bin_label, describe, where
 from nnaudit.slices._search import find_slices
 
 # Which rows each rate is over, and which of them count against the model.
@@ -66,11 +66,14 @@ def slices_audit(data: SliceData, *, rate: str = "error_rate", k: int = 10, max_
     findings = slice_findings(table, metric=rate, overall=total_events / rows,
                               examined=len(examined), family=family, max_level=max_level,
                               columns=len(data.bins), min_n=min_support)
+    tables = {"slices": table}
+    if sensitive:
+        tables["composition"] = _composition(search.top, codes, counts, data, set(sensitive))
     significant = table[table["significant"]]
     worse = examined["events"] / examined["n"] > (total_events - examined["events"]) / \
         np.maximum(rows - examined["n"], 1)
     return AuditResult(
-        name="slices", tables={"slices": table}, findings=findings,
+        name="slices", tables=tables, findings=findings,
         summary={"rate": rate, "overall_rate": total_events / rows,
                  "slices_examined": len(examined), "slices_tested": family,
                  "significant_slices": int(len(significant)),
@@ -166,6 +169,28 @@ def _top_table(search, examined: pd.DataFrame, data: SliceData, rows: int, event
     table["significant"] = ((table["p_adjusted"] < SIGNIFICANCE)
                             & (table["rate"] > table["rest_rate"])).astype(bool)
     return table
+
+
+def _composition(top: list[dict[int, int]], codes: np.ndarray, counts: np.ndarray,
+                 data: SliceData, sensitive: set[str]) -> pd.DataFrame:
+    """Each declared sensitive attribute's values: their share of each top slice's rows against
+    their share of all rows (the slices are found without them being special; this says
+    afterwards who is in each)."""
+    records = []
+    attributes = [(i, b) for i, b in enumerate(data.bins) if b.column in sensitive]
+    for rank, slice_ in enumerate(top, start=1):
+        inside = np.ones(len(codes), bool)
+        for column, code in slice_.items():
+            inside &= codes[:, column] == code
+        for i, bins in attributes:
+            for code in np.unique(codes[:, i]):
+                has = codes[:, i] == code
+                records.append({"slice": rank, "attribute": bins.column,
+                                "value": bin_label(bins, int(code)),
+                                "share": counts[inside & has].sum() / counts[inside].sum(),
+                                "share_overall": counts[has].sum() / counts.sum()})
+    return pd.DataFrame(records, columns=["slice", "attribute", "value", "share",
+                                          "share_overall"]).astype({"slice": np.int64})
 
 
 def _bins_record(bins) -> dict:

@@ -48,6 +48,24 @@ def where(slice_: dict[int, int], bins: list[ColumnBins]) -> str:
     return " AND ".join(_predicate(bins[c], code, sql=True) for c, code in sorted(slice_.items()))
 
 
+def bin_label(bins: ColumnBins, code: int) -> str:
+    """One bin without its column's name: ``north``, ``≤ 24``, ``24 < · ≤ 31``, ``other``,
+    ``NULL`` (the composition table's ``value``)."""
+    if code == MISSING:
+        return "NULL"
+    if bins.kind == "number":
+        cuts = bins.cuts
+        if code == 0:
+            return f"≤ {number_text(cuts[0])}"
+        if code == len(cuts):
+            return f"> {number_text(cuts[-1])}"
+        return f"{number_text(cuts[code - 1])} < · ≤ {number_text(cuts[code])}"
+    if code < len(bins.values):
+        value = bins.values[code]
+        return number_text(value) if bins.numeric else str(value)
+    return "other"
+
+
 def _predicate(bins: ColumnBins, code: int, *, sql: bool) -> str:
     name = identifier(bins.column) if sql else bins.column
     at_most, below = ("<=", "<") if sql else ("≤", "<")

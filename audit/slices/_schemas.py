@@ -11,4 +11,8 @@ TABLES = {
         | with_intervals("rate")
         | columns("overall_rate:float excess:float rest_rate:float p_value:float "
                   "p_adjusted:float score:float sensitive:bool significant:bool")),
+    "composition": TableSchema(
+        "With declared sensitive attributes: each value's share of each top slice's rows, "
+        "against its share of all rows.",
+        columns("slice:int attribute:str value:str share:float share_overall:float")),
 }

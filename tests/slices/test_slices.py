@@ -48,7 +48,13 @@ def test_the_injected_conjunction_is_the_top_slice(tmp_path, aggregate):
     assert top["where"] == "\"age\" <= 24 AND \"region\" = 'north'"
     assert top["significant"] and top["sensitive"]
     assert top["rate_low"] > 0.40 > top["overall_rate"] * 3
-    TABLES["slices"].check(result.tables["slices"], "slices/slices")
+    for name, schema in TABLES.items():
+        schema.check(result.tables[name], f"slices/{name}")
+    # who is in each slice: the top one is all north (a quarter of the rows overall)
+    composition = result.tables["composition"].set_index(["slice", "attribute", "value"])
+    north = composition.loc[(1, "region", "north")]
+    assert north["share"] == 1.0 and 0.23 < north["share_overall"] < 0.27
+    assert composition.groupby(level=[0, 1])["share"].sum().to_numpy() == pytest.approx(1.0)
     # the finding says the top slice involves the declared attribute
     assert result.findings[0].params["slice"] == 1 and "declared sensitive" in result.findings[0].template
 
