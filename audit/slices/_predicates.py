@@ -2,7 +2,7 @@
 
 A slice is a conjunction of bins, one per column (`nnaudit.engines.ColumnBins` says what each
 bin code means). The description uses symbols only (``=``, ``≤``, ``<``, ``>``, ``&``), so it
-reads the same in every language; the ``WHERE`` is standard SQL (DuckDB, PostgreSQL, SQLite):
+reads the same in every language, and quotes text as Python does; the ``WHERE`` is standard SQL (DuckDB, PostgreSQL, SQLite):
 identifiers in double quotes, text in single quotes, each with its quote doubled, so a column
 or value can hold any character and stays data.
 """
@@ -34,8 +34,12 @@ def number_text(value: float) -> str:
     return format(value, "f") if "e" in text else text
 
 
-def _value(bins: ColumnBins, value: Any) -> str:
-    return number_text(value) if bins.numeric else text_literal(value)
+def _value(bins: ColumnBins, value: Any, *, sql: bool) -> str:
+    """A bin's value: a number's digits; text quoted, for SQL with its quotes doubled, for a
+    reader as Python writes it (``'north'``, ``"L'Isle"``, control characters escaped)."""
+    if bins.numeric:
+        return number_text(value)
+    return text_literal(value) if sql else repr(str(value))
 
 
 def describe(slice_: dict[int, int], bins: list[ColumnBins]) -> str:
@@ -84,8 +88,8 @@ def _predicate(bins: ColumnBins, code: int, *, sql: bool) -> str:
             return f"{name} > {low} AND {name} <= {high}"
         return f"{low} {below} {name} {at_most} {high}"
     if code < len(bins.values):
-        return f"{name} = {_value(bins, bins.values[code])}"
-    listed = [_value(bins, v) for v in bins.values]
+        return f"{name} = {_value(bins, bins.values[code], sql=sql)}"
+    listed = [_value(bins, v, sql=sql) for v in bins.values]
     if sql:
         return f"{name} NOT IN ({', '.join(listed)})"
     shown = ", ".join(listed[:LISTED]) + (", ..." if len(listed) > LISTED else "")

@@ -248,3 +248,19 @@ def test_the_audit_reads_in_french():
     keys = [*result.summary, *result.protocol, "slices"]
     assert [k for k in keys if not has_translation(labels.label(k), "fr")] == []
     assert all(has_translation(t, "fr") for t in TEMPLATES)
+
+
+def test_predicates_read_as_text_and_as_sql():
+    from nnaudit.engines import MISSING, ColumnBins
+    from nnaudit.slices._predicates import bin_label, describe, where
+
+    bins = [ColumnBins("city", "values", values=("L'Isle", "Lyon", "Paris"), other=True),
+            ColumnBins('a"ge', "number", cuts=(24.0, 31.5)),
+            ColumnBins("visits", "values", values=(0.0, 1.0), numeric=True)]
+    assert describe({0: 0, 1: 1, 2: 1}, bins) == "city = \"L'Isle\" & 24 < a\"ge ≤ 31.5 & visits = 1"
+    assert where({0: 0, 1: 1, 2: 1}, bins) == \
+        "\"city\" = 'L''Isle' AND \"a\"\"ge\" > 24 AND \"a\"\"ge\" <= 31.5 AND \"visits\" = 1"
+    assert where({0: 3}, bins) == "\"city\" NOT IN ('L''Isle', 'Lyon', 'Paris')"
+    assert describe({1: 2, 0: MISSING}, bins) == "city IS NULL & a\"ge > 31.5"
+    assert [bin_label(bins[1], c) for c in (0, 1, 2, MISSING)] == \
+        ["≤ 24", "24 < · ≤ 31.5", "> 31.5", "NULL"]
