@@ -57,11 +57,6 @@ class ColumnBins:
     other: bool = False
     numeric: bool = False
 
-    @property
-    def codes(self) -> list[int]:
-        last = len(self.cuts) + 1 if self.kind == "number" else len(self.values) + self.other
-        return [*range(last), MISSING]
-
 
 @dataclass
 class SliceData:
@@ -76,7 +71,6 @@ class SliceData:
     source: str
     name: str
     engine: str
-    aggregated: bool
     columns: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -120,11 +114,11 @@ def read_slice_data(source: Path | str | pd.DataFrame, *, label: str, pred: str 
         table = engine.query(sql)
     finally:
         engine.close()
-    table = table.astype({f"c{i}": np.int16 for i in range(len(plan))} | {"n": np.int64})
+    table = table.astype({f"c{i}": np.int32 for i in range(len(plan))} | {"n": np.int64})
     for flag in FLAGS:
         table[flag] = table[flag].fillna(False).astype(bool)
     return SliceData(table, plan, classes, positive, files.source, files.name, "duckdb",
-                     aggregate, {"label": label, "pred": pred, "score": score,
+                     {"label": label, "pred": pred, "score": score,
                                  "threshold": threshold if score else None})
 
 

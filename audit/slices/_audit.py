@@ -56,10 +56,9 @@ def slices_audit(data: SliceData, *, rate: str = "error_rate", k: int = 10, max_
         raise UserInputError(f"No row of {data.source} is in the population of the {rate}.")
     if min_support is None:
         min_support = max(MIN_SUPPORT_ROWS, math.ceil(MIN_SUPPORT_SHARE * rows))
-    search = find_slices(codes, events, counts, k=k,
-                         max_level=min(max_level, codes.shape[1]), min_support=min_support,
-                         alpha=alpha)
     level = min(max_level, codes.shape[1])
+    search = find_slices(codes, events, counts, k=k, max_level=level, min_support=min_support,
+                         alpha=alpha)
     family = max(len(search.examined), eligible_slices(search.domains, level, rows, min_support))
     examined = _tested(search.examined, rows, total_events, family)
     table = _top_table(search, examined, data, rows, total_events, set(sensitive))
