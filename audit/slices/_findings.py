@@ -15,7 +15,7 @@ NEW_SLICE = ("Slice {slice} ({description}, {rows} rows) involves no declared se
 NAMED_SLICE = ("Slice {slice} ({description}, {rows} rows) involves a declared sensitive "
                "attribute: its {metric} is {rate_pct} (95% CI {low_pct} to {high_pct}) against "
                "{overall_pct} overall")
-NO_SLICE = ("No slice has a {metric} significantly above the overall {overall_pct} after the "
+NO_SLICE = ("No slice's {metric} is significantly above the overall {overall_pct} after the "
             "Benjamini-Hochberg correction over {tested} slices")
 EXAMINED = ("SliceLine examined {examined} slices of up to {max_level} predicates over "
             "{columns} columns, each of at least {min_n} rows; significance is corrected "
