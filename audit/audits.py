@@ -123,6 +123,10 @@ AUDITS: tuple[AuditSpec, ...] = (
     # the audit (with the reason) for a model that gives none.
     AuditSpec("robustness", N_("the robustness audit"), frozenset({Need.MODEL, Need.TEST_INPUTS}),
               "nnaudit.robustness"),
+    # Not a default: it slices the columns that travel with the predictions (`nnaudit slices`
+    # searches every column of a predictions file).
+    AuditSpec("slices", N_("the slice search"), frozenset({Need.PREDICTIONS, Need.GROUPS}),
+              "nnaudit.slices"),
 )
 BY_NAME = {spec.name: spec for spec in AUDITS}
 # Results written by the pipeline itself rather than by a registered audit: the energy audit

@@ -464,3 +464,42 @@ def write_reports(run_path: Path, config: RunConfig) -> None:
         from nnaudit.reports import render_report
 
         render_report(run_path, formats=tuple(formats), lang=config.report.lang)
+
+
+def run_slices(predictions: Path | str, *, label: str, config: RunConfig,
+               pred: str | None = None, score: str | None = None,
+               threshold: float | None = None, positive: str | None = None,
+               columns: list[str] | None = None, sensitive: list[str] | None = None,
+               rate: str = "error_rate", k: int = 10, min_support: int | None = None,
+               alpha: float = 0.95, memory_limit: str | None = None) -> Path:
+    """Search a predictions file for its worst slices (``nnaudit slices``).
+
+    DuckDB bins every column and counts each distinct combination of bins out of core; the
+    search runs on the counts (`nnaudit.slices`). Everything that can reject the input runs
+    before the run directory exists.
+    """
+    from nnaudit.engines import read_slice_data
+    from nnaudit.slices import TABLES, slices_audit
+
+    data = read_slice_data(predictions, label=label, pred=pred, score=score,
+                           threshold=threshold, positive=positive, columns=columns,
+                           memory_limit=memory_limit)
+    result = slices_audit(data, rate=rate, k=k, min_support=min_support, alpha=alpha,
+                          sensitive=sensitive or [])
+    writer = RunWriter.create(config.out, config.name or f"slices-{data.name}", config.to_dict())
+    writer.write_audit(result, TABLES)
+    card = {"name": data.name, "source": data.source, "size": {"test": data.n},
+            "citation": "predictions supplied by the user (black-box audit)",
+            "license": "unknown", "attributes": {c: f"column {c!r} of {data.source}"
+                                                 for c in sensitive or []},
+            "simulated_attributes": False, "columns": data.columns,
+            "limits": ["Only the model's outputs were available: no weights, no training "
+                       "data."]}
+    manifest = new_manifest("blackbox", config, f"none (predictions binned by {data.engine})",
+                            data.name, card, {"name": "black box", "options": {},
+                                              "parameters": None})
+    manifest["metrics"]["test_accuracy"] = 1 - float(
+        (data.table["wrong"] * data.table["n"]).sum() / data.n)
+    writer.finish(manifest)
+    write_reports(writer.path, config)
+    return writer.path

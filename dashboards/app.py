@@ -24,7 +24,7 @@ import streamlit as st
 from nnaudit.messages import N_
 from nnaudit.store import Run
 from nnaudit.dashboards import (data, page_compare, page_energy, page_fairness, page_generalization,
-                                page_interpretability, page_robustness, page_runs)
+                                page_interpretability, page_robustness, page_runs, page_slices)
 from nnaudit.dashboards.text import LANGUAGE_NAMES, LANGUAGES, literal, translator
 from nnaudit.dashboards.widgets import PageContext
 
@@ -35,6 +35,7 @@ PAGES = {
     "generalization": (N_("Generalization"), page_generalization.render),
     "interpretability": (N_("Interpretability"), page_interpretability.render),
     "robustness": (N_("Robustness"), page_robustness.render),
+    "slices": (N_("Slices"), page_slices.render),
     "energy": (N_("Energy"), page_energy.render),
     "compare": (N_("Compare"), page_compare.render),
 }

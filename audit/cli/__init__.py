@@ -1,8 +1,8 @@
 """The `nnaudit` command: parse, call the engine, render. No audit logic lives here.
 
 One module per group of commands: `_run` (run, train, audit), `_blackbox` (fairness),
-`_mitigate` (mitigate), `_runs` (list, show, query, report, dashboard), `_catalog` (datasets,
-models). Heavy libraries (torch, pandas, the audits) are imported inside the commands so that
+`_slices` (slices), `_mitigate` (mitigate), `_runs` (list, show, query, report, dashboard),
+`_catalog` (datasets, models). Heavy libraries (torch, pandas, the audits) are imported inside the commands so that
 `nnaudit --help` starts fast. Bad input and environment faults (a full disk, a read-only folder)
 exit 2 with one sentence; internal errors exit 1.
 
@@ -17,7 +17,7 @@ import warnings
 
 from nnaudit.cli._app import app, console, print_error
 # Importing a module registers its commands; `nnaudit --help` lists them in this order.
-from nnaudit.cli import _run, _blackbox, _mitigate, _runs, _catalog  # noqa: E402,F401,I001
+from nnaudit.cli import _run, _blackbox, _slices, _mitigate, _runs, _catalog  # noqa: E402,F401,I001
 from nnaudit.errors import UserInputError
 
 __all__ = ["app", "main"]
