@@ -63,12 +63,15 @@ def test_heatmap_text_is_white_on_dark_cells_and_black_on_light_ones(runs_dir, m
     at = open_app(runs_dir, monkeypatch, "fairness", runs=(RUN_A,))
     at.selectbox(key="fairness_attribute").set_value("race")
     at.run()
-    specs = [json.loads(chart.proto.spec) for chart in at.get("arrow_vega_lite_chart")]
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
     text_layers = [layer for spec in specs for layer in spec.get("layer", [])
                    if (layer.get("mark") or {}).get("type") == "text"]
     assert text_layers, specs
     color = text_layers[0]["encoding"]["color"]
     assert color["value"] == "black" and color["condition"]["value"] == "white", color
+    # the threshold is the middle of the drawn error rates (a share): strictly between 0 and 1
+    threshold = float(color["condition"]["test"].rsplit(">", 1)[1].strip(" )"))
+    assert 0 < threshold < 1, color
 
 
 def test_compare_tables_scroll_inside_their_column(runs_dir, monkeypatch):
