@@ -133,7 +133,7 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
 
 
 def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = None,
-              dataset=None, trained_on_dataset: bool = False,
+              dataset=None, trained_on_dataset: bool = False, trust_model_file: bool = False,
               on_stage: StageCallback | None = None,
               on_tasks: TasksCallback | None = None) -> Path:
     """Audit ``model`` (a SPEC, a module or a factory: `nnaudit.user_model.load_user_model`) on
@@ -141,6 +141,7 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
 
     ``trained_on_dataset``: the model was trained on this dataset's training split (enables the
     membership attack); implied for a run directory audited on its own dataset and seed.
+    ``trust_model_file``: load an exported model file nnaudit cannot prove safe (its code runs).
     """
     from nnaudit.compute import check_reachable
     from nnaudit.train import cpu_threads, seed_everything
@@ -155,7 +156,8 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
         dataset = load_configured_dataset(config)
     brought = load_user_model(model, input_shape=dataset.input_shape,
                               num_classes=dataset.num_classes, weights=weights,
-                              options=config.model.options)
+                              options=config.model.options,
+                              trust_model_file=trust_model_file)
     model = brought.model.to(device).eval()
     check_fits(model, _first_inputs(dataset.test, 2).to(device), dataset.num_classes,
                dataset.name)

@@ -21,11 +21,13 @@ Every file is written atomically (temporary file in the same folder, then `os.re
 crash never leaves a half file under a real name, and the manifest is the commit record. Files are
 created with the user's umask, as any file they make.
 
-Reading is confined: a run directory is read only when its real path (symbolic links resolved)
-stays inside the folder that holds it, and a file of a run only when its real path stays inside
-the run. A run that leaves its folder is listed as corrupt with the reason and nothing in it is
-read; a file that leaves its run is refused with a `UserInputError`. A manifest is read only when
-it has the shape of `MANIFEST_SCHEMA`; any other is listed as corrupt with the reason.
+Reading is confined, by one rule (`is_inside`) that every reader goes through (`Run`,
+`nnaudit query`, reports, the dashboard, mitigate): a run directory is read only when its real
+path (symbolic links resolved) stays inside the folder that holds it, and a file of a run only
+when its real path stays inside the run (`Run.file`). A run that leaves its folder is listed as
+corrupt with the reason and nothing in it is read; a file that leaves its run is refused with a
+`UserInputError`. A manifest is read only when it has the shape of `MANIFEST_SCHEMA`; any other
+is listed as corrupt with the reason.
 """
 
 from __future__ import annotations
@@ -334,6 +336,12 @@ def lookup(data: Any, *keys: str) -> Any:
     return data
 
 
+def is_inside(path: Path | str, root: Path | str) -> bool:
+    """Whether the real path of ``path`` (symbolic links and '..' resolved) lies strictly under
+    the real path of ``root``: the confinement rule of every reader of run directories."""
+    return Path(root).resolve() in Path(path).resolve().parents
+
+
 @dataclass
 class Run:
     """A run directory opened for reading. Never raises for a corrupt manifest: `status` says.
@@ -363,8 +371,7 @@ class Run:
     @cached_property
     def escapes_folder(self) -> bool:
         """Whether the run's real path leaves the folder that holds it (a symbolic link)."""
-        folder = Path(os.path.abspath(self.path)).parent.resolve()
-        return folder not in self.real_path.parents
+        return not is_inside(self.path, Path(os.path.abspath(self.path)).parent)
 
     @cached_property
     def _manifest_or_error(self) -> tuple[dict[str, Any] | None, str | None]:
@@ -441,9 +448,10 @@ class Run:
         return self.audits.get(name, {}).get("status") == "complete"
 
     def file(self, rel: str) -> Path:
-        """A file of the run, refused when its real path leads outside the run."""
+        """A file of the run, refused when its real path leads outside the run (or the run
+        outside its folder)."""
         path = (self.path / rel).resolve()
-        if self.escapes_folder or self.real_path not in path.parents:
+        if self.escapes_folder or not is_inside(path, self.path):
             raise UserInputError(
                 f"run {self.name}: {rel!r} leads outside the run directory (a symbolic link or "
                 "a '..' path), so it is not read.")

@@ -80,6 +80,11 @@ def audit(
     trained_on_dataset: Annotated[bool, typer.Option(
         "--trained-on-dataset", help="The model was trained on this dataset's training split "
                                      "(enables the membership attack).")] = False,
+    trust_model_file: Annotated[bool, typer.Option(
+        "--trust-model-file", help="Load an exported model file whose code and pickled objects "
+        "run when it is loaded: a TorchScript file, or a .pt2 holding more than tensors and "
+        "torch operators. Only for a file from someone you trust: it can do anything you can "
+        "do.")] = False,
     config: ConfigFile = None, seed: Seed = None, device: Device = None, full: Full = False,
     pdf: Pdf = False, lang: Lang = None, out: Out = None, set_: Settings = [],  # noqa: B006
     quiet: Quiet = False, as_json: AsJson = False,
@@ -95,6 +100,7 @@ def audit(
     cfg = resolve_config(config, {**_training_of(model), **given}, set_)
     _execute(lambda progress: run_audit(cfg, model, weights=weights,
                                         trained_on_dataset=trained_on_dataset,
+                                        trust_model_file=trust_model_file,
                                         on_stage=progress.stage, on_tasks=progress.tasks),
              epochs=0, quiet=quiet, as_json=as_json)
 
@@ -117,6 +123,7 @@ def _execute(work: Callable[["_Progress"], Path], *, epochs: int, quiet: bool,
 
     from nnaudit.pipeline import RunInterrupted
     from nnaudit.store import Run
+    from nnaudit.terminal import user_text
 
     with _Progress(enabled=not (quiet or as_json), epochs=epochs) as progress:
         try:
@@ -130,8 +137,8 @@ def _execute(work: Callable[["_Progress"], Path], *, epochs: int, quiet: bool,
                 hint = f"it cannot be resumed (no checkpoint yet): {where} can be deleted."
             else:
                 hint = "no run directory was made."
-            console(stderr=True).print(Text.assemble(("Interrupted.", "yellow"),
-                                                     f" The run is incomplete; {hint}"),
+            said = user_text(f" The run is incomplete; {hint}")
+            console(stderr=True).print(Text.assemble(("Interrupted.", "yellow"), said),
                                        soft_wrap=True)
             raise typer.Exit(130)
     report_run(Run.open(path), quiet=quiet, as_json=as_json)

@@ -48,23 +48,28 @@ def query(
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV on stdout instead of a table."),
 ) -> None:
     """Query every run's tables with SQL; `nnaudit query "SHOW TABLES"` lists the views."""
+    import sys
+
     import pandas as pd
     from rich.table import Table
-    from rich.text import Text
 
     from nnaudit.query import query_runs
+    from nnaudit.terminal import terminal_safe, user_text
 
     result = query_runs(sql, runs_dir)
-    if as_csv:
-        typer.echo(result.to_csv(index=False), nl=False)
+    if as_csv:  # exact for a script; on a terminal, control characters are shown escaped
+        text = result.to_csv(index=False)
+        if sys.stdout.isatty():
+            text = "\n".join(terminal_safe(line) for line in text.split("\n"))
+        typer.echo(text, nl=False)
         return
-    # run names and table values are data: Text keeps a "[red]" in them from being markup
+    # run names and table values are data: never markup ("[red]"), never raw control characters
     table = Table()
     for column in result.columns:
-        table.add_column(Text(str(column)))
+        table.add_column(user_text(column))
     for row in result.itertuples(index=False):
-        table.add_row(*(Text("" if v is None or (pd.api.types.is_scalar(v) and pd.isna(v))
-                             else str(v)) for v in row))
+        table.add_row(*(user_text("" if v is None or (pd.api.types.is_scalar(v) and pd.isna(v))
+                                  else v) for v in row))
     console().print(table)
 
 

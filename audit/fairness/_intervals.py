@@ -9,8 +9,11 @@ from scipy.stats import beta, norm
 
 
 def proportion_interval(k, n, *, method: str = "wilson",
-                        confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+                        confidence: float = 0.95) -> tuple:
     """Interval for a binomial proportion k/n, vectorized; NaN where n is 0.
+
+    Arrays in, arrays out; scalars in, floats out (a 0-d array is no number to pytest.approx,
+    JSON or a format string).
 
     ``wilson``: Wilson (1927), JASA 22(158), the score interval; good coverage down to small n.
     ``clopper-pearson``: Clopper & Pearson (1934), Biometrika 26(4); exact, conservative.
@@ -33,6 +36,8 @@ def proportion_interval(k, n, *, method: str = "wilson",
     undefined = ~(n > 0)
     low = np.where(undefined, np.nan, np.clip(low, 0, 1))
     high = np.where(undefined, np.nan, np.clip(high, 0, 1))
+    if low.ndim == 0:
+        return float(low), float(high)
     return low, high
 
 

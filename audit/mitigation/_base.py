@@ -91,7 +91,7 @@ def open_base(path: Run | Path | str) -> BaseRun:
         raise UserInputError(f"run {run.name} is a {kind or 'different'} run: a remedy needs "
                              "the run that trained the model (nnaudit run) or a black-box run "
                              "of scored predictions (nnaudit fairness).")
-    if kind == TRAINED and not (run.path / "model.pt").is_file():
+    if kind == TRAINED and not run.file("model.pt").is_file():
         raise UserInputError(f"run {run.name} has no model.pt: its model cannot be mitigated.")
     config = RunConfig.from_dict(run.config, source=f"{run.name}/config.toml")
     return BaseRun(run, config)
