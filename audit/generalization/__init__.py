@@ -80,6 +80,7 @@ def memorization_audit(dataset, factory: ModelFactory, train_config: TrainConfig
     plan = make_protocol(protocol, device)
     _refuse_batch_norm(factory, "memorization")
     config = _memorization_config(train_config, plan, seed)
+    config = replace(config, schedule=plan.schedule or config.schedule)
     data = draw_subsets(dataset, plan.n_train, seed)
     chance, budget, target = 1.0 / dataset.num_classes, plan.epoch_budget, plan.target_train_acc
 
