@@ -63,9 +63,9 @@ def render(ctx: PageContext) -> None:
             # rates in %, as in the course tables (the data stays a share)
             label("test_accuracy"): st.column_config.NumberColumn(format="percent", width=90),
             label("worst_group_error"): st.column_config.NumberColumn(format="percent",
-                                                                      width=110),
+                                                                      width=140),
             label("energy_kwh"): st.column_config.NumberColumn(format="%.6f", width=100),
-            label("run"): st.column_config.TextColumn(width=300),
+            label("run"): st.column_config.TextColumn(width=260),
             label("date"): st.column_config.TextColumn(width=110),
             label("audits"): st.column_config.TextColumn(width=200),
         })
