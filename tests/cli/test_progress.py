@@ -3,16 +3,15 @@ that ran reads complete, and an error is never preceded by a bar that did not mo
 
 import re
 
-from typer.testing import CliRunner
-
 from nnaudit.cli import app
 from nnaudit.errors import UserInputError
+from typer.testing import CliRunner
 
 
 def bar_lines(output: str) -> dict[str, str]:
     """Stage name -> its bar's line (a stage name, then ``done/total``)."""
     return {m.group(1): m.group(0) for m in
-            re.finditer(r"^(data|training|inference|audit:\w+)\s.*?(\d+)/(\d+).*$", output, re.M)}
+            re.finditer(r"^(data|training|inference|audit:\w+)\s.*?(\d+)/(\d+).*$", output, re.MULTILINE)}
 
 
 def test_every_stage_of_a_run_ends_complete(tmp_path):

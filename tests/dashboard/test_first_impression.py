@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 
-from streamlit.testing.v1 import AppTest
-
 from dashboard_run_folder import APP, MITIGATED, RUN_A, RUN_B
+from streamlit.testing.v1 import AppTest
 
 
 def open_app(runs_dir, monkeypatch, page: str = "runs", runs: tuple[str, ...] = ()) -> AppTest:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from nnaudit.config import TrainConfig
 from nnaudit.data.shades_mnist import load_shades_mnist
 from nnaudit.generalization import memorization_audit
