@@ -162,11 +162,23 @@ class _Progress:
             self.bar.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
+        if exc_type is None:
+            self.finish()
         self.stop()
 
+    def finish(self) -> None:
+        """The last stage ran to its end: its bar reads complete (no later stage does it)."""
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, completed=self.bar.tasks[self.task].total)
+
     def stop(self):
+        """Stop drawing; a stage left unfinished (an error or Ctrl-C stopped it) is taken off,
+        so the message that follows is not preceded by a bar that never moves."""
         if self.bar is not None:
+            for task in self.bar.tasks:
+                if not task.finished:
+                    self.bar.remove_task(task.id)
             self.bar.stop()
             self.bar = None
 

@@ -64,6 +64,7 @@ def memorization_audit(dataset, factory: ModelFactory, train_config: TrainConfig
     plan = make_protocol(protocol, device)
     _refuse_batch_norm(factory, "memorization")
     config = _memorization_config(train_config, plan, seed)
+    config = replace(config, schedule=plan.schedule or config.schedule)
     data = draw_subsets(dataset, plan.n_train, seed)
     chance, budget, target = 1.0 / dataset.num_classes, plan.epoch_budget, plan.target_train_acc
 
@@ -79,7 +80,8 @@ def memorization_audit(dataset, factory: ModelFactory, train_config: TrainConfig
         jobs["random pixels"] = random_pixels_job(data, factory, config, budget, target, seed)
     plain = {"augment": config.augment, "dropout": float(factory.options.get("dropout", 0.0)),
              "weight_decay": config.weight_decay}
-    labels = {"true": sweep_labels[true_k], "random": sweep_labels[random_k]}
+    labels = {kind: sweep_labels[{"true": true_k, "random": random_k}[kind]]
+              for kind in plan.ablation_labels}
     row_jobs = ablation_jobs(data, factory, config, plan.ablation_rows, labels, budget, target,
                              seed, trained=plain)
     jobs.update(row_jobs)

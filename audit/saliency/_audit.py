@@ -36,7 +36,7 @@ SANITY_EXAMPLES = {"default": 8, "full": 64}       # examples in the randomizati
 CASCADE_LAYERS = {"default": 3, "full": None}
 PREDICTION_POOL = 2048      # test examples scanned for the sample and misclassified examples
 DELETION_STEPS = 20
-FIGURE_EXAMPLES = 4         # correct and misclassified examples each in the grid
+FIGURE_EXAMPLES = 2         # correct and misclassified examples each in the grid (4 rows print legibly)
 
 
 def saliency_audit(model: nn.Module, dataset, device: torch.device | str, *,
