@@ -23,7 +23,8 @@ class Finding:
     also the message id the French catalog translates. Renderers format ``params`` for the
     reader's locale: floats with up to two decimals, and params whose name ends in ``_pct`` as
     percentages (0.041 -> 4.1 %), ``_pp`` as differences in percentage points (0.03 -> 3.0
-    points) and ``_term`` as words the catalog translates (a metric's name). ``text`` gives the English sentence for logs and the CLI.
+    points) and ``_term`` as words the catalog translates (a metric's name). ``text`` gives the
+    English sentence for logs and the CLI.
     """
 
     template: str
@@ -69,7 +70,7 @@ class AuditResult:
 
     name:     the audit's folder in the run directory (``fairness``, ``memorization``, ...).
     tables:   name -> DataFrame, written as ``<name>/<table>.parquet``.
-    figures:  name -> matplotlib Figure, written as ``figures/<name>__<figure>.png`` (and .svg).
+    figures:  name -> matplotlib Figure, written as ``figures/<name>__<figure>.png``.
     findings: computed sentences, most important first.
     summary:  small JSON-able dict of headline numbers for the manifest, `nnaudit list` and the
               dashboard's run table (e.g. ``{"worst_group_error": 0.21}``).

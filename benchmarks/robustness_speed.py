@@ -26,8 +26,8 @@ from nnaudit.models import get_model
 from nnaudit.robustness import ATTACKS, CORRUPTIONS, corrupt
 from nnaudit.robustness._attacks import flip_radii, perturb, predict
 from nnaudit.robustness._audit import _one_cpu_thread
-from nnaudit.saliency._memory import rows_per_pass
-from nnaudit.saliency._methods import prepare_model
+from nnaudit.modelprep import rows_per_pass
+from nnaudit.modelprep import prepare_model
 
 SEVERITY = 3
 PGD_STEPS = 10

@@ -152,8 +152,8 @@ CALIBRATION_OR_ERROR_RATES = (
 
 def _calibration(run: Run) -> list[Finding]:
     """The impossibility (Kleinberg et al. 2016; Chouldechova 2017) with the run's numbers,
-    when its fairness audit found base rates that differ (`nnaudit.fairness._calibration`)."""
-    from nnaudit.fairness._calibration import TRADE_OFF_CALIBRATED, TRADE_OFF_MISCALIBRATED
+    when its fairness audit found base rates that differ (`nnaudit.fairness`)."""
+    from nnaudit.fairness import TRADE_OFF_CALIBRATED, TRADE_OFF_MISCALIBRATED
 
     if not run.audit_ran("fairness"):
         return []

@@ -132,8 +132,7 @@ def _findings(run: Run, audits: list[str], fmt: Formatter) -> list[tuple[str, Sh
 def _lead_templates() -> frozenset[str]:
     """Sentences that open the report whatever their severity: the fairness verdict, and the
     warning that a model no better than the majority class makes its gaps meaningless."""
-    from nnaudit.fairness._baseline import NO_BETTER_THAN_MAJORITY
-    from nnaudit.fairness._verdicts import VERDICT_TEMPLATES
+    from nnaudit.fairness import NO_BETTER_THAN_MAJORITY, VERDICT_TEMPLATES
 
     return frozenset({NO_BETTER_THAN_MAJORITY, *VERDICT_TEMPLATES})
 
@@ -267,7 +266,7 @@ def _saliency_figure(run: Run, fmt: Formatter) -> ReportFigure | None:
                 N_("{verdict}: rank correlation {correlation} with the maps of a randomized "
                    "model"), verdict=verdict,
                 correlation=row.full_randomization_spearman_abs)))
-    return ReportFigure(_("Saliency maps of test examples by method; beside them, each method's "
+    return ReportFigure(_("Saliency maps of test examples by method; below them, each method's "
                           "sanity check (Adebayo et al. 2018): a method passes when its maps "
                           "change once the model's weights are randomized."),
                         _data_uri(stored["examples"]), verdicts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -17,6 +19,9 @@ from nnaudit.fairness._target_attribute import own_positive_rates, target_attrib
 from nnaudit.fairness._verdicts import (VERDICT_CONFIDENCE, VERDICT_TEMPLATES, Criterion,
                                         verdict_findings, verdict_summary, verdict_table)
 from nnaudit.results import AuditResult
+
+if TYPE_CHECKING:
+    from nnaudit.inputs import AuditInputs
 
 
 def fairness_audit(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes=None,
@@ -183,3 +188,12 @@ def _summary(tables: dict[str, pd.DataFrame], positive: str | None) -> dict:
             "worst_group_error": float(row["worst"]), "best_group": str(row["best_group"]),
             "best_group_error": float(row["best"]),
             "error_ratio": float(row["ratio"]) if np.isfinite(row["ratio"]) else None}
+
+
+def run(inputs: AuditInputs) -> AuditResult:
+    """The fairness audit's entry point (`nnaudit.audits`): the run's counted predictions."""
+    options = inputs.config.fairness
+    return fairness_audit_counts(inputs.predictions.counts, min_group_size=options.min_group_size,
+                                 n_boot=options.n_boot, seed=inputs.config.seed,
+                                 training_groups=inputs.predictions.training_groups,
+                                 criterion=Criterion.from_config(options))

@@ -24,11 +24,10 @@ from matplotlib.figure import Figure
 from scipy.stats import chi2
 
 from nnaudit.fairness._counts import CellCounts
-from nnaudit.fairness._intervals import percentile_interval, proportion_interval
-from nnaudit.fairness._significance import benjamini_hochberg
 from nnaudit.fairness._verdicts import newcombe_interval
 from nnaudit.messages import N_
 from nnaudit.results import Finding
+from nnaudit.stats import benjamini_hochberg, percentile_interval, proportion_interval
 
 BINS = 10
 ALPHA = 0.05

@@ -25,10 +25,10 @@ import pandas as pd
 from scipy.stats import norm
 
 from nnaudit.errors import UserInputError
-from nnaudit.fairness._intervals import proportion_interval
 from nnaudit.fairness._metrics import RateSet
 from nnaudit.messages import N_
 from nnaudit.results import Finding
+from nnaudit.stats import proportion_interval
 
 # criterion -> the rates it asks to be equal across groups
 CRITERIA = {
@@ -181,7 +181,8 @@ def verdict_findings(verdicts: pd.DataFrame, criterion: Criterion,
         return [Finding(VERDICT_FAIL, {
             **common, "outside": len(outside), "metric_term": METRIC_TERMS[row["metric"]],
             "group": row["subgroup"], "attribute": row["attribute"],
-            "reference": row["reference"], "difference_pp": float(row["difference"]), "low_pp": float(row["difference_low"]),
+            "reference": row["reference"], "difference_pp": float(row["difference"]),
+            "low_pp": float(row["difference_low"]),
             "high_pp": float(row["difference_high"])}, "alert")]
     unsure = verdicts[verdicts["verdict"] == "inconclusive"]
     sized = unsure.dropna(subset=["needed_n"])

@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from nnaudit.fairness._verdicts import METRIC_TERMS
+from nnaudit.fairness import METRIC_TERMS
 from nnaudit.results import Finding
 
 GAP_CUT = ("{method} cut the {metric_term} gap across {attribute} from {before_pp} to "
