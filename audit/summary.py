@@ -5,6 +5,7 @@ Read only from the run directory (never recomputed), like the reports and the da
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.text import Text
@@ -49,6 +50,26 @@ def _fmt(value: Any, pct: bool = False) -> str:
     return str(value)
 
 
+# Energy and CO2e as a person reads them: the largest unit that keeps the number at 1 or more,
+# three significant digits, never E-notation (4.7E-5 kWh is 47 mWh).
+ENERGY_UNITS = (("kWh", 1.0), ("Wh", 1e-3), ("mWh", 1e-6))
+MASS_UNITS = (("kg", 1.0), ("g", 1e-3), ("mg", 1e-6))
+
+
+def in_units(value: float, units: tuple[tuple[str, float], ...]) -> str:
+    """``value`` (in the first unit) in the largest unit where it reads 1 or more."""
+    if value == 0:
+        return f"0 {units[-1][0]}"
+    for name, size in units:
+        if abs(value) >= size or size == units[-1][1]:
+            shown = value / size
+            if abs(shown) < 0.01:
+                return f"< 0.01 {name}"
+            digits = max(0, 2 - math.floor(math.log10(abs(shown))))
+            return f"{shown:,.{digits}f} {name}"
+    raise AssertionError("unreachable: the last unit always matches")
+
+
 STATUS_STYLE = {"complete": "green", "failed": "red", "incomplete": "yellow", "corrupt": "red"}
 
 
@@ -70,7 +91,7 @@ def print_run_table(runs: list[Run], console) -> None:
         console.print("No runs yet: `nnaudit run` makes one.")
         return
     table = Table("run", "status", "date", "dataset", "model", "test acc", "worst group error",
-                  "energy kWh")
+                  "energy")
     table.columns[0].no_wrap = True  # a run name is copied whole into the next command
     for run in runs:
         summary = run_summary(run)
@@ -82,7 +103,8 @@ def print_run_table(runs: list[Run], console) -> None:
                       user_text(f"{_fmt(h['worst_group_error'], pct=True)} "
                                 f"({h['worst_group'] or '-'})")
                       if h["worst_group_error"] is not None else "-",
-                      user_text(_fmt(h["energy_kwh"])))
+                      in_units(h["energy_kwh"], ENERGY_UNITS)
+                      if h["energy_kwh"] is not None else "-")
     console.print(table)
 
 
@@ -106,7 +128,8 @@ def print_run_summary(run: Run, console) -> None:
         line.append(f"fairness verdict on {criterion}: {h['fairness_verdict']}")
     if h["energy_kwh"] is not None:
         label = "" if h["energy_measured"] else " (estimated)"
-        line.append(f"energy {h['energy_kwh']:.3g} kWh, {1000 * (h['co2_kg'] or 0):.3g} g CO2eq{label}")
+        line.append(f"energy {in_units(h['energy_kwh'], ENERGY_UNITS)}, "
+                    f"{in_units(h['co2_kg'] or 0, MASS_UNITS)} CO2eq{label}")
     console.print(user_text(" | ".join(line)))
     for name, audit in summary["audits"].items():
         state = str(audit["status"])
