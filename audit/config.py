@@ -31,6 +31,7 @@ OPTIMIZERS = ("adam", "sgd")
 SCHEDULES = ("none", "cosine", "step")
 BACKENDS = ("local", "ray")
 MAX_SEED = 2**32 - 1  # NumPy's legacy seeding takes 32 bits
+MIN_BOOT, MAX_BOOT = 100, 100_000
 
 
 def _check(condition: bool, key: str, requirement: str, value: Any) -> None:
@@ -135,8 +136,9 @@ class FairnessConfig:
                "a number in [0, 1]", self.threshold)
         _check(self.min_group_size >= 1, "fairness.min_group_size", "at least 1",
                self.min_group_size)
-        _check(self.n_boot >= 100, "fairness.n_boot",
-               "at least 100 (fewer resamples give no usable 95 % interval)", self.n_boot)
+        _check(MIN_BOOT <= self.n_boot <= MAX_BOOT, "fairness.n_boot",
+               f"between {MIN_BOOT} (fewer resamples give no usable 95 % interval) and "
+               f"{MAX_BOOT} (more change no interval and outgrow memory)", self.n_boot)
 
 
 @dataclass
