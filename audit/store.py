@@ -237,6 +237,45 @@ class RunWriter:
         return self.write_json(MANIFEST, full)
 
 
+# What a reader accepts of a run's own files: a manifest or config beyond these is damaged or
+# hostile (a real manifest is a few hundred kB, nested 8 levels), and is listed as corrupt.
+MAX_MANIFEST_BYTES = 64 * 2**20
+MAX_CONFIG_BYTES = 2**20
+MAX_DEPTH = 32
+TOO_DEEP = f"it is nested more than {MAX_DEPTH} levels deep"
+
+
+def read_bounded(path: Path, limit: int) -> str:
+    """The text of a regular file of at most ``limit`` bytes: a pipe or a device (which would
+    block or never end) and an oversized file are refused with a ValueError saying which."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens, never blocks
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path.name} is not a regular file (a pipe, a device or a socket)")
+        if info.st_size > limit:
+            raise ValueError(f"{path.name} is larger than {limit // 2**20} MiB")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{path.name} is larger than {limit // 2**20} MiB")
+    return data.decode("utf-8")
+
+
+def nesting_depth(obj: Any) -> int:
+    """How deep lists and dicts nest in ``obj``, counted without recursion."""
+    deepest, stack = 0, [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, (list, tuple)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in node)
+    return deepest
+
+
 def _drop_none(obj: Any) -> Any:
     """TOML has no null: leave unset values out (the loader fills in defaults)."""
     if isinstance(obj, dict):
@@ -375,9 +414,13 @@ class Run:
             file = self.file(MANIFEST)
             if not file.exists():
                 return None, None
-            data = json.loads(file.read_text(encoding="utf-8"))
+            data = json.loads(read_bounded(file, MAX_MANIFEST_BYTES))
+        except RecursionError:
+            return None, f"manifest.json cannot be read: {TOO_DEEP}"
         except (OSError, ValueError) as exc:  # UserInputError (outside the run) is a ValueError
-            return None, f"manifest.json cannot be read: {exc}"
+            return None, f"manifest.json cannot be read: {one_line(exc)}"
+        if nesting_depth(data) > MAX_DEPTH:
+            return None, f"manifest.json cannot be read: {TOO_DEEP}"
         problem = manifest_problem(data)
         return (None, problem) if problem else (data, None)
 
@@ -391,7 +434,7 @@ class Run:
         """complete, failed, incomplete (no manifest yet) or corrupt (unreadable manifest, or a
         run outside its folder)."""
         data, error = self._manifest_or_error
-        if error:
+        if error or self._config_or_error[1]:
             return "corrupt"
         if data is None:
             return "incomplete"
@@ -401,6 +444,7 @@ class Run:
     def problem(self) -> str | None:
         """Why this run is not a result, in one sentence; None for a complete run."""
         data, error = self._manifest_or_error
+        error = error or (None if self.escapes_folder else self._config_or_error[1])
         if error:
             return error
         if data is None:
@@ -422,16 +466,24 @@ class Run:
         return self.path.name
 
     @cached_property
-    def config(self) -> dict[str, Any]:
-        """config.toml, else the manifest's config; {} when neither can be read."""
+    def _config_or_error(self) -> tuple[dict[str, Any], str | None]:
         try:  # Run.file refuses a run outside its folder (UserInputError, a ValueError)
             file = self.file(CONFIG)
             if not file.exists():
-                return self.manifest.get("config", {})
-            with file.open("rb") as fh:
-                return tomllib.load(fh)
-        except (OSError, ValueError):  # tomllib.TOMLDecodeError is a ValueError
-            return {}
+                return self.manifest.get("config", {}), None
+            data = tomllib.loads(read_bounded(file, MAX_CONFIG_BYTES))
+        except RecursionError:
+            return {}, f"config.toml cannot be read: {TOO_DEEP}"
+        except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+            return {}, f"config.toml cannot be read: {one_line(exc)}"
+        if nesting_depth(data) > MAX_DEPTH:
+            return {}, f"config.toml cannot be read: {TOO_DEEP}"
+        return data, None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """config.toml, else the manifest's config; {} when neither can be read."""
+        return self._config_or_error[0]
 
     @property
     def audits(self) -> dict[str, dict[str, Any]]:

@@ -68,7 +68,7 @@ def print_run_table(runs: list[Run], console) -> None:
         console.print("No runs yet: `nnaudit run` makes one.")
         return
     table = Table("run", "status", "date", "dataset", "model", "test acc", "worst group error",
-                  "energy kWh")
+                  "energy kWh", "problem")
     table.columns[0].no_wrap = True  # a run name is copied whole into the next command
     for run in runs:
         summary = run_summary(run)
@@ -78,7 +78,7 @@ def print_run_table(runs: list[Run], console) -> None:
                       Text(summary["model"] or "-"), _fmt(h["test_accuracy"], pct=True),
                       Text(f"{_fmt(h['worst_group_error'], pct=True)} ({h['worst_group'] or '-'})")
                       if h["worst_group_error"] is not None else "-",
-                      _fmt(h["energy_kwh"]))
+                      _fmt(h["energy_kwh"]), Text(summary["problem"] or ""))
     console.print(table)
 
 
