@@ -536,6 +536,9 @@ class Run:
     def _read_table(self, rel: str) -> pd.DataFrame:
         """A Parquet file of the run; a damaged one is bad input that names itself."""
         file = self.file(rel)
+        if file.exists() and not file.is_file():  # pyarrow would read a folder as a dataset
+            raise UserInputError(f"run {self.name} is corrupt: {rel} is a folder or a device, "
+                                 "not a Parquet file.")
         try:
             return pd.read_parquet(file)
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
