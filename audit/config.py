@@ -150,6 +150,13 @@ class SaliencyConfig:
 
     def __post_init__(self) -> None:
         _check(self.n_examples >= 1, "saliency.n_examples", "at least 1", self.n_examples)
+        if self.methods:  # torch and captum are imported only for a choice to check
+            from nnaudit.saliency._methods import Budget, image_methods, tabular_methods
+
+            known = list(dict.fromkeys(m.name for m in [*image_methods(Budget()),
+                                                        *tabular_methods(Budget())]))
+            odd = next((m for m in self.methods if m not in known), None)
+            _check(odd is None, "saliency.methods", "names from " + ", ".join(known), odd)
 
 
 @dataclass
@@ -172,6 +179,17 @@ class RobustnessConfig:
                self.n_examples)
         _check(all(_finite(r) and r >= 0 for r in self.radii), "robustness.radii",
                "finite radii at least 0", self.radii)
+        if self.corruptions or self.severities or self.attacks:  # imports torch: only to check
+            from nnaudit.robustness._attacks import ATTACKS
+            from nnaudit.robustness._corruptions import CORRUPTIONS, MAX_SEVERITY
+
+            for key, names, known in (("robustness.corruptions", self.corruptions, CORRUPTIONS),
+                                      ("robustness.attacks", self.attacks, [*ATTACKS, "none"])):
+                odd = next((n for n in names if n not in known), None)
+                _check(odd is None, key, "names from " + ", ".join(known), odd)
+            odd = next((v for v in self.severities if not 0 <= v <= MAX_SEVERITY), None)
+            _check(odd is None, "robustness.severities",
+                   f"whole numbers from 0 (clean) to {MAX_SEVERITY}", odd)
 
 
 @dataclass
@@ -283,6 +301,9 @@ class RunConfig:
         _check(self.device in DEVICES or self.device.startswith("cuda:"), "device",
                "auto, cpu, cuda or cuda:N", self.device)
         self.train.seed = self.seed  # one seed drives the run, its training included
+        if self.data.options or self.model.options:  # the registries import torch
+            check_plugin_options(self.data.name, self.data.options, self.model.name,
+                                 self.model.options)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, without the derived keys (``train.seed`` is the top-level ``seed``)."""
@@ -292,6 +313,59 @@ class RunConfig:
     def from_dict(cls, data: dict[str, Any], *, source: str = "the config") -> "RunConfig":
         """Build from plain data, checking every key and coercing strings from the CLI."""
         return _build(cls, data, source, ())
+
+
+# Options whose values have a range beyond their type, whichever model or dataset takes them.
+OPTION_RANGES = {"dropout": (0.0, 1.0, "a probability from 0 to 1"),
+                 "skew": (0.0, 1.0, "a share from 0 to 1")}
+
+
+def check_plugin_options(dataset: str, data_options: dict[str, Any], model: str,
+                         model_options: dict[str, Any]) -> None:
+    """``data.options`` and ``model.options`` against the loader's and the builder's keyword
+    parameters: known names, the type of each default (a bool, a number, a list), and the
+    ranges of `OPTION_RANGES`; so a bad value is refused when the config is read, not by torch
+    in the middle of a run."""
+    import inspect
+
+    from nnaudit.data.registry import _REGISTRY as DATASETS
+    from nnaudit.models.registry import _REGISTRY as MODELS
+
+    for section, name, options, registry, skip in (
+            ("data", dataset, data_options, DATASETS, {"seed", "data_dir"}),
+            ("model", model, model_options, MODELS, {"input_shape", "num_classes"})):
+        if not options:
+            continue
+        entries = registry.entries()
+        if name not in entries:
+            raise UserInputError(f"{section}.name {name!r} is not one of: "
+                                 f"{', '.join(sorted(entries))}.")
+        entry = entries[name]
+        function = entry.resolve() if hasattr(entry, "resolve") else entry.builder
+        parameters = {p.name: p for p in inspect.signature(function).parameters.values()
+                      if p.name not in skip}
+        for option, value in options.items():
+            key = f"{section}.options.{option}"
+            if option not in parameters:
+                raise UserInputError(f"{section} {name!r} has no option {option!r} ({key}); its "
+                                     f"options are: {', '.join(parameters) or 'none'}.")
+            _check_option(key, value, parameters[option].default)
+
+
+def _check_option(key: str, value: Any, default: Any) -> None:
+    if isinstance(default, bool):
+        _check(isinstance(value, bool), key, "true or false", value)
+    elif isinstance(default, int):
+        _check(isinstance(value, int) and not isinstance(value, bool), key, "a whole number",
+               value)
+    elif isinstance(default, float):
+        _check(_finite(value) and not isinstance(value, bool), key, "a finite number", value)
+    elif isinstance(default, (list, tuple)):
+        _check(isinstance(value, (list, tuple)), key, "a list", value)
+    bounds = OPTION_RANGES.get(key.rpartition(".")[2])
+    if bounds is not None and _finite(value) and not isinstance(value, bool):
+        low, high, requirement = bounds
+        _check(low <= value <= high, key, requirement, value)
 
 
 FREE_FORM = {("data", "options"), ("model", "options")}
@@ -309,16 +383,40 @@ def load_config(path: Path | None = None,
     return _build(RunConfig, merged, "the config", ())
 
 
+# A config nests a few levels ([data.options]); anything deeper is refused before it is walked.
+MAX_DEPTH = 32
+
+
+def nesting_depth(obj: Any) -> int:
+    """How deep lists and dicts nest in ``obj``, counted without recursion."""
+    deepest, stack = 0, [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, (list, tuple)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in node)
+    return deepest
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise UserInputError(f"config file {path} does not exist.")
+    too_deep = UserInputError(f"config file {path} is nested more than {MAX_DEPTH} levels deep "
+                              "(arrays, tables or dotted keys); no setting is that deep.")
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
+    except RecursionError:
+        raise too_deep from None
     except tomllib.TOMLDecodeError as exc:
         raise UserInputError(f"config file {path} is not valid TOML: {exc}.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserInputError(f"config file {path} cannot be read: {exc}.") from None
+    if nesting_depth(data) > MAX_DEPTH:
+        raise too_deep
+    return data
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -328,9 +426,16 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     key, raw = (s.strip() for s in text.split("=", 1))
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         value = raw
+    if key.count(".") >= MAX_DEPTH or nesting_depth(value) > MAX_DEPTH:
+        raise UserInputError(f"--set {_short(key)}=...: no setting is nested more than "
+                             f"{MAX_DEPTH} levels deep.")
     return key, value
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 # --- building sections from plain data -----------------------------------------------------

@@ -47,6 +47,7 @@ from typing import Any, Callable, Iterator
 
 import pandas as pd
 
+from nnaudit.config import MAX_DEPTH, nesting_depth
 from nnaudit.errors import UserInputError, environment_error, one_line
 from nnaudit.results import AuditResult, Finding
 
@@ -120,6 +121,17 @@ def library_versions() -> dict[str, str]:
         except PackageNotFoundError:
             pass
     return versions
+
+
+def check_writable_folder(folder: Path) -> None:
+    """Make ``folder`` and write a file in it, before a command computes for minutes: a
+    read-only or full place fails now with the OSError that `environment_error` words."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UserInputError(f"the output folder {str(folder)!r} is a file, not a folder.")
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(folder / ".nnaudit-write-check", "")
+    (folder / ".nnaudit-write-check").unlink()
 
 
 class RunWriter:
@@ -241,7 +253,6 @@ class RunWriter:
 # hostile (a real manifest is a few hundred kB, nested 8 levels), and is listed as corrupt.
 MAX_MANIFEST_BYTES = 64 * 2**20
 MAX_CONFIG_BYTES = 2**20
-MAX_DEPTH = 32
 TOO_DEEP = f"it is nested more than {MAX_DEPTH} levels deep"
 
 
@@ -261,19 +272,6 @@ def read_bounded(path: Path, limit: int) -> str:
     if len(data) > limit:
         raise ValueError(f"{path.name} is larger than {limit // 2**20} MiB")
     return data.decode("utf-8")
-
-
-def nesting_depth(obj: Any) -> int:
-    """How deep lists and dicts nest in ``obj``, counted without recursion."""
-    deepest, stack = 0, [(obj, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            node = list(node.values())
-        if isinstance(node, (list, tuple)):
-            deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in node)
-    return deepest
 
 
 def _drop_none(obj: Any) -> Any:
