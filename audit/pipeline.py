@@ -99,6 +99,8 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
 
     stage = on_stage or (lambda _name: None)
     check_reachable(config.compute)  # before any work: a cluster that is not there
+    if resume_dir is not None:
+        check_resumable(resume_dir, config)
     seed_everything(config.seed)
     device = run_device(config)
     stage("data")
@@ -405,6 +407,12 @@ def run_device(config: RunConfig):
 def _open_writer(config: RunConfig, resume_dir: Path | None, default_slug: str) -> RunWriter:
     if resume_dir is None:
         return RunWriter.create(Path(config.out), config.name or default_slug, config.to_dict())
+    return RunWriter(check_resumable(resume_dir, config).path)
+
+
+def check_resumable(resume_dir: Path, config: RunConfig) -> Run:
+    """The interrupted run to continue with ``config``; refused, before any data is loaded,
+    when it is not interrupted, has no checkpoint or was started with other settings."""
     run = Run.open(resume_dir)
     if run.status != "incomplete":
         raise UserInputError(f"{resume_dir} is {run.status}, not an interrupted run: nothing "
@@ -414,8 +422,42 @@ def _open_writer(config: RunConfig, resume_dir: Path | None, default_slug: str) 
                              "epoch, so start it again instead.")
     from nnaudit.train import check_checkpoint
 
+    check_resumed_settings(run, config)
     check_checkpoint(run.path / "checkpoint.pt", config.train)  # before anything is written
-    return RunWriter(run.path)
+    return run
+
+
+# What changes a run's data, model or audits: a resumed run must keep all of it ([train] is
+# checked against the checkpoint itself, speed-only keys excepted). Where the run is written,
+# its device, threads, reports and energy meter may change.
+RESUMED_SECTIONS = ("seed", "data", "model", "train", "audits", "fairness", "saliency",
+                    "robustness")
+
+
+def check_resumed_settings(run: Run, config: RunConfig) -> None:
+    """Refuse to resume ``run`` with a setting that differs from its stored config.toml."""
+    from nnaudit.train._checkpoint import _SPEED_ONLY
+
+    try:
+        stored = RunConfig.from_dict(run.config, source=f"{run.name}/config.toml").to_dict()
+    except UserInputError as exc:
+        raise UserInputError(f"{run.path} cannot be resumed: its config.toml is refused "
+                             f"({exc})") from None
+    wanted = config.to_dict()
+    for section in RESUMED_SECTIONS:
+        for key, old, new in _differences(section, stored[section], wanted[section]):
+            if section == "train" and key.split(".")[1] in _SPEED_ONLY:
+                continue
+            raise UserInputError(f"{run.path} was started with {key} = {old!r}, not {new!r}; "
+                                 "resume it with the same settings, or start a new run.")
+
+
+def _differences(key: str, old: Any, new: Any):
+    if isinstance(old, dict) and isinstance(new, dict):
+        for name in sorted(set(old) | set(new)):
+            yield from _differences(f"{key}.{name}", old.get(name), new.get(name))
+    elif old != new:
+        yield key, old, new
 
 
 def energy_meter(config: RunConfig):
