@@ -440,7 +440,8 @@ class Run:
 
     @property
     def problem(self) -> str | None:
-        """Why this run is not a result, in one sentence; None for a complete run."""
+        """Why this run is not a result, in one sentence; for a complete run, the reports its
+        config asked for that were not written (an interruption after the manifest), or None."""
         data, error = self._manifest_or_error
         error = error or (None if self.escapes_folder else self._config_or_error[1])
         if error:
@@ -453,7 +454,22 @@ class Run:
                     "run it again")
         if data["status"] != "complete":
             return data.get("error") or f"status is {data['status']}"
-        return None
+        return self._unwritten_reports()
+
+    def _unwritten_reports(self) -> str | None:
+        """A complete run whose config asked for reports that are not there: the run was
+        interrupted (or failed) while they were written, after its manifest."""
+        report = self.config.get("report")
+        if not isinstance(report, dict):
+            return None
+        missing = [ext for ext in ("html", "pdf")
+                   if report.get(ext) is True and not (self.path / f"report.{ext}").is_file()]
+        if not missing:
+            return None
+        lang = report.get("lang") if report.get("lang") in ("en", "fr") else "en"
+        return (f"its report ({', '.join(f'report.{ext}' for ext in missing)}) was not "
+                f"written: write it with `nnaudit report {self.path} --format "
+                f"{','.join(missing)} --lang {lang}`")
 
     @property
     def is_complete(self) -> bool:
