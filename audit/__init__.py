@@ -6,6 +6,8 @@
 
 The public API is imported lazily so that `nnaudit --help` starts without importing torch.
 docs/ARCHITECTURE.md describes each part; docs/your-model.md shows how to bring a model.
+
+May import: nothing eagerly (names load on first use), so `import nnaudit` stays light.
 """
 
 from nnaudit._lazy import lazy_getattr

@@ -17,7 +17,7 @@ from nnaudit.store import Run
 def audit(model: Any, dataset: Any, *, audits: Iterable[str] | None = None,
           weights: str | Path | None = None, trained_on_dataset: bool = False,
           out: str | Path = "runs", settings: dict[str, Any] | None = None,
-          config: str | Path | None = None) -> Run:
+          config: str | Path | None = None, trust_model_file: bool = False) -> Run:
     """Audit ``model`` on ``dataset`` and return the run directory it wrote, opened.
 
     Parameters
@@ -33,6 +33,8 @@ def audit(model: Any, dataset: Any, *, audits: Iterable[str] | None = None,
     trained_on_dataset : the model was trained on this dataset's training split.
     settings : config keys, dotted (``{"data.data_dir": "data", "train.epochs": 3}``).
     config : a TOML config file, applied before ``settings``.
+    trust_model_file : load an exported model file that nnaudit cannot prove runs no code
+        (TorchScript, or a ``.pt2`` with pickled objects): only for a file you trust.
     """
     from nnaudit.config import load_config
     from nnaudit.pipeline import run_audit
@@ -47,7 +49,8 @@ def audit(model: Any, dataset: Any, *, audits: Iterable[str] | None = None,
     if audits is not None:
         overrides["audits.run"] = list(audits)
     path = run_audit(load_config(Path(config) if config else None, overrides), model,
-                     weights=weights, dataset=loaded, trained_on_dataset=trained_on_dataset)
+                     weights=weights, dataset=loaded, trained_on_dataset=trained_on_dataset,
+                     trust_model_file=trust_model_file)
     return Run.open(path)
 
 

@@ -28,9 +28,10 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from nnaudit.audits import AuditInputs, run_order
+from nnaudit.audits import run_order, table_schemas
 from nnaudit.config import RunConfig
 from nnaudit.errors import UserInputError
+from nnaudit.inputs import AuditInputs
 from nnaudit.messages import N_
 from nnaudit.store import Run, RunWriter
 
@@ -135,7 +136,7 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
 
 
 def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = None,
-              dataset=None, trained_on_dataset: bool = False,
+              dataset=None, trained_on_dataset: bool = False, trust_model_file: bool = False,
               on_stage: StageCallback | None = None,
               on_tasks: TasksCallback | None = None) -> Path:
     """Audit ``model`` (a SPEC, a module or a factory: `nnaudit.user_model.load_user_model`) on
@@ -143,6 +144,7 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
 
     ``trained_on_dataset``: the model was trained on this dataset's training split (enables the
     membership attack); implied for a run directory audited on its own dataset and seed.
+    ``trust_model_file``: load an exported model file nnaudit cannot prove safe (its code runs).
     """
     from nnaudit.compute import check_reachable
     from nnaudit.train import cpu_threads, seed_everything
@@ -157,7 +159,8 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
         dataset = load_configured_dataset(config)
     brought = load_user_model(model, input_shape=dataset.input_shape,
                               num_classes=dataset.num_classes, weights=weights,
-                              options=config.model.options)
+                              options=config.model.options,
+                              trust_model_file=trust_model_file)
     model = brought.model.to(device).eval()
     check_fits(model, _first_inputs(dataset.test, 2).to(device), dataset.num_classes,
                dataset.name)
@@ -201,14 +204,14 @@ def run_blackbox(predictions: Path | str, *, label: str, groups: list[str],
     inputs = AuditInputs(config, predictions=counted)
     have = inputs.available()
     # Computed before the run directory exists: bad data leaves nothing behind.
-    results = {spec.name: spec.load_runner()(inputs) for spec in run_order(config.audits.run)
+    results = {spec.name: spec.entry().run(inputs) for spec in run_order(config.audits.run)
                if spec.missing(have) is None}
     writer = RunWriter.create(config.out, config.name or f"blackbox-{counted.card['name']}",
                               config.to_dict())
     write_counts(writer, counted.counts)
     for spec in run_order(config.audits.run):
         if spec.name in results:
-            writer.write_audit(results[spec.name])
+            writer.write_audit(results[spec.name], spec.entry().TABLES)
         else:
             writer.record_skipped(spec.name, spec.missing(have))
     writer.record_skipped("energy",
@@ -305,7 +308,8 @@ def run_audits(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[str
         from nnaudit.energy import energy_result
 
         writer.write_audit(energy_result(meter,
-                                         predictions_per_day=config.energy.predictions_per_day))
+                                         predictions_per_day=config.energy.predictions_per_day),
+                           table_schemas("energy"))
 
 
 def _run_each_audit(writer: RunWriter, inputs: AuditInputs, meter, manifest: dict[str, Any],
@@ -319,8 +323,8 @@ def _run_each_audit(writer: RunWriter, inputs: AuditInputs, meter, manifest: dic
         stage(f"audit:{spec.name}")
         with timed(manifest, f"audit:{spec.name}"), meter.phase(f"audit:{spec.name}"):
             try:
-                result = spec.load_runner()(inputs)
-                writer.write_audit(result)
+                result = spec.entry().run(inputs)
+                writer.write_audit(result, spec.entry().TABLES)
             except UserInputError as exc:  # this model or data cannot take this audit: say why
                 writer.record_skipped(spec.name, str(exc))
                 continue
@@ -502,3 +506,42 @@ def write_reports(run_path: Path, config: RunConfig) -> None:
         from nnaudit.reports import render_report
 
         render_report(run_path, formats=tuple(formats), lang=config.report.lang)
+
+
+def run_slices(predictions: Path | str, *, label: str, config: RunConfig,
+               pred: str | None = None, score: str | None = None,
+               threshold: float | None = None, positive: str | None = None,
+               columns: list[str] | None = None, sensitive: list[str] | None = None,
+               rate: str = "error_rate", k: int = 10, min_support: int | None = None,
+               alpha: float = 0.95, memory_limit: str | None = None) -> Path:
+    """Search a predictions file for its worst slices (``nnaudit slices``).
+
+    DuckDB bins every column and counts each distinct combination of bins out of core; the
+    search runs on the counts (`nnaudit.slices`). Everything that can reject the input runs
+    before the run directory exists.
+    """
+    from nnaudit.engines import read_slice_data
+    from nnaudit.slices import TABLES, slices_audit
+
+    data = read_slice_data(predictions, label=label, pred=pred, score=score,
+                           threshold=threshold, positive=positive, columns=columns,
+                           memory_limit=memory_limit)
+    result = slices_audit(data, rate=rate, k=k, min_support=min_support, alpha=alpha,
+                          sensitive=sensitive or [])
+    writer = RunWriter.create(config.out, config.name or f"slices-{data.name}", config.to_dict())
+    writer.write_audit(result, TABLES)
+    card = {"name": data.name, "source": data.source, "size": {"test": data.n},
+            "citation": "predictions supplied by the user (black-box audit)",
+            "license": "unknown", "attributes": {c: f"column {c!r} of {data.source}"
+                                                 for c in sensitive or []},
+            "simulated_attributes": False, "columns": data.columns,
+            "limits": ["Only the model's outputs were available: no weights, no training "
+                       "data."]}
+    manifest = new_manifest("blackbox", config, f"none (predictions binned by {data.engine})",
+                            data.name, card, {"name": "black box", "options": {},
+                                              "parameters": None})
+    manifest["metrics"]["test_accuracy"] = 1 - float(
+        (data.table["wrong"] * data.table["n"]).sum() / data.n)
+    writer.finish(manifest)
+    write_reports(writer.path, config)
+    return writer.path

@@ -15,6 +15,15 @@ column first and the tables of all runs stacked by column name (a column a run l
 
 The Parquet files are read where they lie (DuckDB views), so a query over a hundred runs reads
 only the columns it names.
+
+The command is read-only and confined. DuckDB's own parser classifies the text: only SELECT
+statements run (SHOW, DESCRIBE, SUMMARIZE, FROM-first, VALUES, PIVOT with its values named
+included); COPY, ATTACH, INSTALL, LOAD, SET, PRAGMA, CREATE, EXPORT, CALL, EXPLAIN and the rest
+are refused in one sentence. The tables are only the files the store lets a reader see
+(`Run.file`: no run or file that a symbolic link takes out of the runs folder); once their views
+exist, file access is switched off except for exactly those files (``allowed_paths``), extension
+loading and Python-variable scans with it, and the configuration is locked, so ``read_csv``,
+``read_text``, ``glob`` or ``FROM 'file.csv'`` over any other file fail.
 """
 
 from __future__ import annotations
@@ -32,12 +41,17 @@ RUN_TABLES = ("history", "predictions", "cell_counts", "score_histograms")
 
 
 def query_runs(sql: str, runs_dir: Path | str) -> pd.DataFrame:
-    """The result of ``sql`` over the views of every run under ``runs_dir``."""
+    """The result of ``sql`` (SELECT statements only) over the views of every run under
+    ``runs_dir``."""
     import duckdb
 
+    check_read_only(sql)
     connection = runs_database(runs_dir)
     try:
         return connection.execute(sql).df()
+    except duckdb.PermissionException as error:
+        raise UserInputError(f"The query may read only the runs' tables: "
+                             f"{str(error).strip().splitlines()[0]}.") from None
     except duckdb.Error as error:
         views = ", ".join(sorted(r[0] for r in connection.execute("SHOW TABLES").fetchall()))
         raise UserInputError(f"The query failed: {str(error).strip().splitlines()[0]} "
@@ -46,8 +60,27 @@ def query_runs(sql: str, runs_dir: Path | str) -> pd.DataFrame:
         connection.close()
 
 
+def check_read_only(sql: str) -> None:
+    """Refuse, in one sentence, a text that is not one or more SELECT statements."""
+    import duckdb
+
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as error:
+        raise UserInputError(f"The query cannot be parsed: "
+                             f"{str(error).strip().splitlines()[0]}.") from None
+    if not statements:
+        raise UserInputError("The query is empty: give a SELECT statement, e.g. "
+                             "\"SELECT * FROM runs\".")
+    refused = [s.type.name for s in statements if s.type != duckdb.StatementType.SELECT]
+    if refused:
+        raise UserInputError(f"nnaudit query runs SELECT statements only (it reads, never "
+                             f"writes or configures); {refused[0]} statements are refused.")
+
+
 def runs_database(runs_dir: Path | str):
-    """An in-memory DuckDB connection with the views of the module docstring."""
+    """An in-memory DuckDB connection with the views of the module docstring, able to read
+    nothing but the runs' table files."""
     import duckdb
 
     runs_dir = Path(runs_dir)
@@ -56,10 +89,17 @@ def runs_database(runs_dir: Path | str):
     runs = list_runs(runs_dir)
     if not runs:
         raise UserInputError(f"{runs_dir} holds no run directory.")
-    connection = duckdb.connect()
+    connection = duckdb.connect(config={"autoinstall_known_extensions": False,
+                                        "autoload_known_extensions": False})
+    connection.execute("SET python_enable_replacements = false")  # no scan of Python variables
     connection.register("runs", runs_frame(runs))
-    for view, files in table_files(runs).items():
-        _create_view(connection, view, files)
+    files = table_files(runs)
+    for view, tables in files.items():
+        _create_view(connection, view, tables)
+    readable = sorted({str(file) for tables in files.values() for _, file in tables})
+    connection.execute("SET allowed_paths = ?", [readable])
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
     return connection
 
 
@@ -85,18 +125,19 @@ def runs_frame(runs: list[Run]) -> pd.DataFrame:
 
 
 def table_files(runs: list[Run]) -> dict[str, list[tuple[str, Path]]]:
-    """View name -> (run name, Parquet file) of every readable table of every run."""
+    """View name -> (run name, real path of its Parquet file) of every readable table of every
+    run: only files `Run.file` lets out (none of a run outside its folder)."""
     views: dict[str, list[tuple[str, Path]]] = {}
     for run in runs:
-        found = [(name, run.path / f"{name}.parquet") for name in RUN_TABLES]
+        found = [(name, f"{name}.parquet") for name in RUN_TABLES]
         if run.is_complete:
-            for audit, entry in run.audits.items():
-                for name, rel in (entry.get("tables") or {}).items():
-                    try:  # a manifest naming a file outside its run is not followed
-                        found.append((f"{audit}_{name}", run.file(rel)))
-                    except UserInputError:
-                        continue
-        for view, file in found:
+            found += [(f"{audit}_{name}", rel) for audit, entry in run.audits.items()
+                      for name, rel in (entry.get("tables") or {}).items()]
+        for view, rel in found:
+            try:  # a run or a file that leads outside the runs folder is not read
+                file = run.file(rel)
+            except UserInputError:
+                continue
             if file.is_file():
                 views.setdefault(_identifier(view), []).append((run.name, file))
     return views

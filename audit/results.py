@@ -59,7 +59,7 @@ class AuditResult:
 
     name:     the audit's folder in the run directory (``fairness``, ``memorization``, ...).
     tables:   name -> DataFrame, written as ``<name>/<table>.parquet``.
-    figures:  name -> matplotlib Figure, written as ``figures/<name>__<figure>.png`` (and .svg).
+    figures:  name -> matplotlib Figure, written as ``figures/<name>__<figure>.png``.
     findings: computed sentences, most important first.
     summary:  small JSON-able dict of headline numbers for the manifest, `nnaudit list` and the
               dashboard's run table (e.g. ``{"worst_group_error": 0.21}``).

@@ -59,7 +59,7 @@ class TableSchema:
         for name in df.columns:
             if not isinstance(name, str):
                 raise SchemaError(f"{where}: column {name!r} is not named by a string")
-        for name, kind in self.required.items():
+        for name in self.required:
             if name not in df.columns:
                 raise SchemaError(f"{where}: the declared column {name!r} is missing")
         for name in df.columns:

@@ -21,11 +21,13 @@ Every file is written atomically (temporary file in the same folder, then `os.re
 crash never leaves a half file under a real name, and the manifest is the commit record. Files are
 created with the user's umask, as any file they make.
 
-Reading is confined: a run directory is read only when its real path (symbolic links resolved)
-stays inside the folder that holds it, and a file of a run only when its real path stays inside
-the run. A run that leaves its folder is listed as corrupt with the reason and nothing in it is
-read; a file that leaves its run is refused with a `UserInputError`. A manifest is read only when
-it has the shape of `MANIFEST_SCHEMA`; any other is listed as corrupt with the reason.
+Reading is confined, by one rule (`is_inside`) that every reader goes through (`Run`,
+`nnaudit query`, reports, the dashboard, mitigate): a run directory is read only when its real
+path (symbolic links resolved) stays inside the folder that holds it, and a file of a run only
+when its real path stays inside the run (`Run.file`). A run that leaves its folder is listed as
+corrupt with the reason and nothing in it is read; a file that leaves its run is refused with a
+`UserInputError`. A manifest is read only when it has the shape of `MANIFEST_SCHEMA`; any other
+is listed as corrupt with the reason.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ import json
 import os
 import platform
 import re
-import secrets
 import string
 import tomllib
 import warnings
@@ -43,50 +44,20 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator, Mapping
 
 import pandas as pd
 
+from nnaudit.atomic import atomic_torch_save, atomic_write, atomic_write_text
 from nnaudit.config import MAX_DEPTH, nesting_depth
 from nnaudit.errors import UserInputError, environment_error, one_line
 from nnaudit.results import AuditResult, Finding
+from nnaudit.schema import SchemaError, TableSchema
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 CONFIG = "config.toml"
 CHECKPOINT = "checkpoint.pt"
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    # Mode 0o666 under the umask, as for any file the user makes (mkstemp would force 0o600).
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_write_text(path: Path, text: str) -> Path:
-    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
-
-
-def atomic_torch_save(path: Path, obj: Any) -> Path:
-    """`torch.save` through `atomic_write`, into a Python file object: on a full disk torch's
-    own file writer raises a RuntimeError without errno, the file object an OSError (ENOSPC)."""
-    import torch
-
-    def save(tmp: Path) -> None:
-        with tmp.open("wb") as fh:
-            torch.save(obj, fh)
-
-    return atomic_write(path, save)
 
 
 def _json_default(obj: Any) -> Any:
@@ -197,17 +168,15 @@ class RunWriter:
         state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
         return atomic_torch_save(self.path / relpath, state)
 
-    def write_audit(self, result: AuditResult) -> None:
+    def write_audit(self, result: AuditResult, schemas: Mapping[str, TableSchema]) -> None:
         """Write an audit's tables, figures and findings, and remember them for the manifest.
 
-        Every table is checked against the audit's declared schema first (`nnaudit.schema`):
-        a table that breaks it is a bug, reported before anything of the audit is written.
+        Every table is checked against the audit's declared schema first (``schemas``, table
+        name -> `nnaudit.schema.TableSchema`: the caller has them from the registry,
+        `nnaudit.audits.table_schemas`): a table that breaks it is a bug, reported before
+        anything of the audit is written.
         """
-        from nnaudit.audits import table_schemas
-        from nnaudit.schema import SchemaError
-
         name = result.name
-        schemas = table_schemas(name)
         for table_name, df in result.tables.items():
             if table_name not in schemas:
                 raise SchemaError(f"{name}/{table_name}: the audit declares no such table")
@@ -371,6 +340,12 @@ def lookup(data: Any, *keys: str) -> Any:
     return data
 
 
+def is_inside(path: Path | str, root: Path | str) -> bool:
+    """Whether the real path of ``path`` (symbolic links and '..' resolved) lies strictly under
+    the real path of ``root``: the confinement rule of every reader of run directories."""
+    return Path(root).resolve() in Path(path).resolve().parents
+
+
 @dataclass
 class Run:
     """A run directory opened for reading. Never raises for a corrupt manifest: `status` says.
@@ -400,8 +375,7 @@ class Run:
     @cached_property
     def escapes_folder(self) -> bool:
         """Whether the run's real path leaves the folder that holds it (a symbolic link)."""
-        folder = Path(os.path.abspath(self.path)).parent.resolve()
-        return folder not in self.real_path.parents
+        return not is_inside(self.path, Path(os.path.abspath(self.path)).parent)
 
     @cached_property
     def _manifest_or_error(self) -> tuple[dict[str, Any] | None, str | None]:
@@ -507,9 +481,10 @@ class Run:
         return self.audits.get(name, {}).get("status") == "complete"
 
     def file(self, rel: str) -> Path:
-        """A file of the run, refused when its real path leads outside the run."""
+        """A file of the run, refused when its real path leads outside the run (or the run
+        outside its folder)."""
         path = (self.path / rel).resolve()
-        if self.escapes_folder or self.real_path not in path.parents:
+        if self.escapes_folder or not is_inside(path, self.path):
             raise UserInputError(
                 f"run {self.name}: {rel!r} leads outside the run directory (a symbolic link or "
                 "a '..' path), so it is not read.")

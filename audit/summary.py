@@ -11,6 +11,7 @@ from rich.text import Text
 
 from nnaudit.headline import headline_values
 from nnaudit.store import Run, lookup
+from nnaudit.terminal import user_text
 
 
 def run_summary(run: Run) -> dict[str, Any]:
@@ -52,14 +53,15 @@ STATUS_STYLE = {"complete": "green", "failed": "red", "incomplete": "yellow", "c
 
 
 def _status(status: str) -> Text:
-    return Text(status, style=STATUS_STYLE.get(status, "white"))
+    return user_text(status, STATUS_STYLE.get(status, "white"))
 
 
 # Findings printed per audit; the rest are counted, and all are in the reports.
 SHOWN_FINDINGS = 4
 
-# Every string that comes from a run (names, groups, findings, errors) goes to Rich as a `Text`,
-# which is never parsed for markup ("[/]", "[link=...]") nor emoji codes.
+# Every string that comes from a run (names, groups, findings, errors, paths) goes to Rich as
+# `user_text`: never parsed for markup ("[/]", "[link=...]") nor emoji codes, and its control
+# characters escaped (nnaudit.terminal).
 
 def print_run_table(runs: list[Run], console) -> None:
     from rich.table import Table
@@ -73,20 +75,22 @@ def print_run_table(runs: list[Run], console) -> None:
     for run in runs:
         summary = run_summary(run)
         h = summary["headline"]
-        table.add_row(Text(run.name), _status(summary["status"]),
-                      Text((summary["created_at"] or "")[:19]), Text(summary["dataset"] or "-"),
-                      Text(summary["model"] or "-"), _fmt(h["test_accuracy"], pct=True),
-                      Text(f"{_fmt(h['worst_group_error'], pct=True)} ({h['worst_group'] or '-'})")
+        table.add_row(user_text(run.name), _status(summary["status"]),
+                      user_text((summary["created_at"] or "")[:19]),
+                      user_text(summary["dataset"] or "-"),
+                      user_text(summary["model"] or "-"), _fmt(h["test_accuracy"], pct=True),
+                      user_text(f"{_fmt(h['worst_group_error'], pct=True)} "
+                                f"({h['worst_group'] or '-'})")
                       if h["worst_group_error"] is not None else "-",
-                      _fmt(h["energy_kwh"]), Text(summary["problem"] or ""))
+                      user_text(_fmt(h["energy_kwh"])), user_text(summary["problem"] or ""))
     console.print(table)
 
 
 def print_run_summary(run: Run, console) -> None:
     summary = run_summary(run)
-    title = Text.assemble((run.name, "bold"), "  ", _status(summary["status"]))
+    title = Text.assemble(user_text(run.name, "bold"), "  ", _status(summary["status"]))
     if summary["problem"]:
-        title.append(f"  ({summary['problem']})")
+        title.append(user_text(f"  ({summary['problem']})"))
     console.print(title)
     h = summary["headline"]
     line = [f"dataset {summary['dataset']}", f"model {summary['model']}"]
@@ -97,24 +101,24 @@ def print_run_summary(run: Run, console) -> None:
     if h["energy_kwh"] is not None:
         label = "" if h["energy_measured"] else " (estimated)"
         line.append(f"energy {h['energy_kwh']:.3g} kWh, {1000 * (h['co2_kg'] or 0):.3g} g CO2eq{label}")
-    console.print(Text(" | ".join(line)))
+    console.print(user_text(" | ".join(line)))
     for name, audit in summary["audits"].items():
         state = str(audit["status"])
-        heading = Text.assemble("\n", (name, "bold"), " ",
-                                Text(state, style=STATUS_STYLE.get(state, "dim")))
+        heading = Text.assemble("\n", user_text(name, "bold"), " ",
+                                user_text(state, STATUS_STYLE.get(state, "dim")))
         if state != "complete":
-            heading.append(f": {audit.get('error') or audit.get('reason')}")
+            heading.append(user_text(f": {audit.get('error') or audit.get('reason')}"))
         console.print(heading)
         for text in audit["findings"][:SHOWN_FINDINGS]:
-            console.print(Text(f"  - {text}"))
+            console.print(user_text(f"  - {text}"))
         hidden = len(audit["findings"]) - SHOWN_FINDINGS
         if hidden > 0:  # said, so a remedy or a group further down is not taken as absent
             console.print(Text(f"  ... and {hidden} more finding{'s' * (hidden > 1)} in the "
                                "report (report.html) and in manifest.json.", style="dim"))
     # Paths are printed unwrapped, so they can be copied from any terminal width.
-    console.print(Text(f"\nRun directory: {run.path}"), soft_wrap=True)
+    console.print(Text("\nRun directory: ").append(user_text(run.path)), soft_wrap=True)
     next_steps = [f"nnaudit show {run.path}"]
     if (run.path / "report.html").exists():
         next_steps.insert(0, f"open {run.path / 'report.html'}")
     next_steps.append(f"nnaudit dashboard {run.path.parent}")
-    console.print(Text("Next: " + "  |  ".join(next_steps)), soft_wrap=True)
+    console.print(user_text("Next: " + "  |  ".join(next_steps)), soft_wrap=True)

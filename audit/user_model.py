@@ -7,7 +7,9 @@
   initialized ``nn.Module``, called with ``[model.options]``; ``--weights`` loads a state_dict
   into it (always ``weights_only=True``: a weights file can never run code);
 - a ``torch.export`` program (``.pt2``) or a TorchScript file: a model with its weights, but no
-  way to build fresh copies, so the audits that retrain it are skipped.
+  way to build fresh copies, so the audits that retrain it are skipped. A ``.pt2`` is checked
+  member by member before torch reads it (`nnaudit.model_files`); TorchScript carries code and
+  is loaded only when the user trusts the file (``trust_model_file``, ``--trust-model-file``).
 
 Every problem is one `UserInputError` sentence naming the spec, the file, the keys or the shapes.
 """
@@ -18,15 +20,16 @@ import importlib
 import importlib.util
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
-from torch import nn
-
 from nnaudit.errors import UserInputError
-from nnaudit.models import ModelFactory, factory as registered_factory
+from nnaudit.models import ModelFactory
+from nnaudit.models import factory as registered_factory
+from torch import nn
 
 SHOWN_KEYS = 5  # missing or unexpected weight names listed in an error
 
@@ -51,12 +54,14 @@ class UserModel:
 
 def load_user_model(spec: Any, *, input_shape: tuple[int, ...], num_classes: int,
                     weights: str | Path | None = None,
-                    options: dict[str, Any] | None = None) -> UserModel:
+                    options: dict[str, Any] | None = None,
+                    trust_model_file: bool = False) -> UserModel:
     """Load ``spec`` for a dataset of ``input_shape`` inputs and ``num_classes`` classes.
 
     ``spec`` is a SPEC string or path (see the module docstring), or, from Python, a trained
     ``nn.Module`` (audited as is; nothing can retrain it) or a callable returning a fresh one
-    (a factory; ``weights`` optional).
+    (a factory; ``weights`` optional). ``trust_model_file``: load an exported file the checks
+    of `nnaudit.model_files` refuse, or TorchScript (its code then runs).
     """
     from nnaudit.store import Run
 
@@ -84,7 +89,7 @@ def load_user_model(spec: Any, *, input_shape: tuple[int, ...], num_classes: int
         if weights is not None:
             raise UserInputError(f"--weights cannot be given with an exported model ({spec}): "
                                  "it carries its own weights.")
-        return _from_export(path)
+        return _from_export(path, trust_model_file)
     if ":" in spec:
         return _from_factory(spec, weights, options, input_shape)
     if path.suffix in (".pt", ".pth", ".pt2") or path.exists():
@@ -121,7 +126,7 @@ def _from_run(path: Path, input_shape, num_classes) -> UserModel:
     config = run.config
     model_config = config.get("model") or {}
     name, options = model_config.get("name"), dict(model_config.get("options") or {})
-    weights = path / "model.pt"
+    weights = run.file("model.pt")  # refused when a link takes it outside the run
     if not name or not weights.is_file():
         raise UserInputError(f"run {run.name} has no trained model to audit (it is a "
                              f"{run.manifest.get('kind', 'different')} run).")
@@ -161,12 +166,16 @@ def _from_callable(spec: str, function: Callable[..., nn.Module], weights,
                       "parameters": _parameters(model)})
 
 
-def _from_export(path: Path) -> UserModel:
+def _from_export(path: Path, trust: bool) -> UserModel:
+    from nnaudit.model_files import read_exported_program, refuse_torchscript
+
     if not path.is_file():
         raise UserInputError(f"the model file {path} does not exist.")
     if path.suffix == ".pt2":
         try:
-            model = ExportedModule(torch.export.load(str(path)).module())
+            model = ExportedModule(read_exported_program(path, trust=trust).module())
+        except UserInputError:
+            raise
         except Exception as exc:  # a corrupt or foreign archive
             raise UserInputError(f"{path} cannot be loaded as a torch.export program "
                                  f"({type(exc).__name__}).") from None
@@ -176,6 +185,8 @@ def _from_export(path: Path) -> UserModel:
             raise UserInputError(f"{path} holds weights only (a state_dict), not a model: give "
                                  "the model's factory as --model module:callable and this file "
                                  "as --weights.")
+        if not trust:
+            refuse_torchscript(path)
         try:
             model = torch.jit.load(str(path), map_location="cpu")
         except Exception as exc:  # not TorchScript
@@ -199,7 +210,7 @@ class ExportedModule(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.program(x)
 
-    def train(self, mode: bool = True) -> "ExportedModule":
+    def train(self, mode: bool = True) -> ExportedModule:
         self.training = mode
         return self
 

@@ -3,8 +3,8 @@
 The default protocol on shades-mnist (LeNet-5): the label-noise sweep and the weight-decay row
 of the ablation, two independent jobs (the full protocol's six on a GPU). In process they run
 one after the other; on a local Ray (2 CPUs on a CPU machine; on a GPU, half a GPU a task, so
-two share each GPU) they run side by side. The table says what the backend costs (starting Ray, sending data and results)
-and what it buys; both give the same tables (tests/compute/test_ray.py).
+two share each GPU) they run side by side. The table says what the backend costs (starting
+Ray, sending data and results) and what it buys; both give the same tables (tests/compute/test_ray.py).
 
     PYTHONPATH=. python -m benchmarks.compute_backends [--quick]
 """

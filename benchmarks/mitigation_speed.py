@@ -47,7 +47,7 @@ def balanced_draw(n: int, batch: int, device: torch.device) -> list[dict]:
     order = torch.Generator(device=source.order_device).manual_seed(0)
 
     def ours():
-        for xb, yb, _ in source.train_batches(batch, order):
+        for _xb, _yb, _ in source.train_batches(batch, order):
             pass
         synchronize(device)
 

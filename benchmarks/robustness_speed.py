@@ -25,9 +25,9 @@ from benchmarks.common import describe_environment, human, print_table, timeit_c
 from nnaudit.models import get_model
 from nnaudit.robustness import ATTACKS, CORRUPTIONS, corrupt
 from nnaudit.robustness._attacks import flip_radii, perturb, predict
-from nnaudit.robustness._audit import _one_cpu_thread
-from nnaudit.saliency._memory import rows_per_pass
-from nnaudit.saliency._methods import prepare_model
+from nnaudit.train import cpu_threads
+from nnaudit.modelprep import rows_per_pass
+from nnaudit.modelprep import prepare_model
 
 SEVERITY = 3
 PGD_STEPS = 10
@@ -147,7 +147,7 @@ def default_protocol_row(device) -> tuple[dict, torch.nn.Module, torch.Tensor, t
 
 def main(quick: bool = False) -> list[dict]:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    with _one_cpu_thread(device):  # the audit's own setting: one intra-op thread on a CPU
+    with cpu_threads(1, device):  # the audit's own setting: one intra-op thread on a CPU
         print(describe_environment(device))
         rows = _measure(device, quick)
     print_table(rows)

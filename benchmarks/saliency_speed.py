@@ -1,7 +1,7 @@
 """Attribution throughput: images per second per method, batched against one image at a time.
 
 Issue 9: Integrated Gradients with 32 steps, images per second per method on CPU and GPU, with
-passes sized by `nnaudit.saliency._memory.rows_per_pass` (a share of free GPU memory, a
+passes sized by `nnaudit.modelprep.rows_per_pass` (a share of free GPU memory, a
 cache-sized working set on CPU). The reference is the same Captum call made per image (what a
 notebook loop over examples does); the ratio is what batching buys. The last column computes
 each call's rows in one pass, as Captum does by default, to show what the pass sizing buys.
@@ -16,9 +16,8 @@ import sys
 
 import torch
 
-from nnaudit.saliency._memory import rows_per_pass
-from nnaudit.saliency._methods import (Budget, attribute_batched, image_methods,
-                                     prepare_model)
+from nnaudit.modelprep import prepare_model, rows_per_pass
+from nnaudit.saliency._methods import Budget, attribute_batched, image_methods
 from benchmarks.common import describe_environment, human, print_table, timeit_cuda_aware
 from nnaudit.models import get_model
 

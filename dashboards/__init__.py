@@ -1,4 +1,9 @@
-"""The Streamlit dashboard over a folder of run directories (`nnaudit dashboard`)."""
+"""The Streamlit dashboard over a folder of run directories (`nnaudit dashboard`).
+
+May import: nnaudit.reports and what it may import, plus nnaudit.fairness and nnaudit.energy
+(tables recomputed from stored counts); never the pipeline, the trainer or the CLI
+(tests/packaging checks it).
+"""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ import streamlit as st
 from nnaudit.messages import N_
 from nnaudit.store import Run
 from nnaudit.dashboards import (data, page_compare, page_energy, page_fairness, page_generalization,
-                                page_interpretability, page_robustness, page_runs)
+                                page_interpretability, page_robustness, page_runs, page_slices)
 from nnaudit.dashboards.text import LANGUAGE_NAMES, LANGUAGES, literal, translator
 from nnaudit.dashboards.widgets import PageContext
 
@@ -35,6 +35,7 @@ PAGES = {
     "generalization": (N_("Generalization"), page_generalization.render),
     "interpretability": (N_("Interpretability"), page_interpretability.render),
     "robustness": (N_("Robustness"), page_robustness.render),
+    "slices": (N_("Slices"), page_slices.render),
     "energy": (N_("Energy"), page_energy.render),
     "compare": (N_("Compare"), page_compare.render),
 }
@@ -78,14 +79,26 @@ def navigation(lang: str, context: dict[str, PageContext]):
     return current
 
 
+# Runs that have a model's own results on every page; a mitigation's comparison run has
+# neither a training nor the audits, so opening it first shows a page of dashes.
+FIRST_KINDS = ("trained", "audited")
+
+
+def first_run(table: pd.DataFrame) -> list[str]:
+    """The run opened when the URL names none (``table`` lists the newest first): the newest
+    complete trained or audited run, else the newest complete run of any kind, else none."""
+    complete = table[table["status"] == "complete"]
+    own = complete[complete["kind"].isin(FIRST_KINDS)]
+    return (own if not own.empty else complete)["run"].tolist()[:1]
+
+
 def choose_runs(root: Path, t) -> tuple[list[Run], dict[str, float], pd.DataFrame]:
     """The opened runs, and this rerun's one scan of the folder (run name -> manifest mtime)
     with the Runs table built from it. The choice goes back into the query string."""
     dirs = data.run_dirs(root)  # the folder is scanned once per rerun
     table = data.runs_table(root, dirs)
     openable = table[table["status"].isin(["complete", "failed"])]["run"].tolist()
-    default = (_from_url("run", openable, many=True)
-               or table[table["status"] == "complete"]["run"].tolist()[:1])
+    default = _from_url("run", openable, many=True) or first_run(table)
     names = st.sidebar.multiselect(t("Runs to open (one or two)"), openable, default=default,
                                    max_selections=2, key="selected_runs")
     st.sidebar.caption(t("Folder: {folder} · {count} runs").format(folder=literal(root.name),

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from nnaudit.errors import UserInputError
-from nnaudit.fairness._counts import natural_order
+from nnaudit.fairness import natural_order
 from nnaudit.headline import headline_values
 from nnaudit.results import Finding
 from nnaudit.store import MANIFEST, Run, iter_run_dirs, lookup
@@ -54,7 +54,8 @@ def open_run(root: Path, name: str, dirs: dict[str, float] | None = None) -> Run
 def cached_run(run_dir: str, mtime: float) -> Run:
     """The opened run, its manifest read once per manifest version (shared, read-only)."""
     run = Run(Path(run_dir))
-    run.manifest  # read now, so the object matches the mtime it is cached under
+    # read now, so the object matches the mtime it is cached under
+    run.manifest  # noqa: B018
     return run
 
 

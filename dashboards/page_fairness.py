@@ -196,4 +196,13 @@ def _heatmap(grid: pd.DataFrame, metric: str, t):
         color=alt.Color(f"{metric}:Q", title=t(metric.replace("_", " ")),
                         scale=alt.Scale(scheme="orangered")),
         tooltip=[row, column, alt.Tooltip(f"{metric}:Q", format=".3f")],
-    ) + base.mark_text(baseline="middle").encode(text=alt.Text(f"{metric}:Q", format=".3f"))
+    ) + base.mark_text(baseline="middle").encode(
+        text=alt.Text(f"{metric}:Q", format=".3f"),
+        # white on the darker half of the scale, black on the lighter: readable on every cell
+        color=alt.condition(alt.datum[metric] > _midpoint(grid[metric]), alt.value("white"),
+                            alt.value("black")))
+
+
+def _midpoint(values: pd.Series) -> float:
+    finite = values.dropna()
+    return float((finite.min() + finite.max()) / 2) if len(finite) else 0.0

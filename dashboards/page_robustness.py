@@ -1,6 +1,6 @@
-"""Robustness: each group's accuracy under attack and under corruption, in the fairness table's
-group layout (the report's tables), a severity slider for the corruptions, the adversarial figure,
-then every table and figure the audit wrote.
+"""Robustness: each group's accuracy under attack in the fairness table's group layout (the
+report's table), then its findings folded, a severity slider for the corruptions, the
+adversarial figure, then every table and figure the audit wrote.
 
 The slider only chooses which stored rows to show: nothing is attacked or corrupted again.
 """
@@ -26,9 +26,12 @@ def render(ctx: PageContext) -> None:
         return
     tables = data.audit_tables(str(run.path), ctx.mtime(run), "robustness")
     attributes = sensitive_attributes(run)
-    show_findings(ctx, data.findings(run, "robustness"))
-
+    # The table first; the findings (a dozen alerts on a typical run) folded below it.
     show_course_table(attack_table(tables, attributes, ctx.fmt), ctx)
+    findings = data.findings(run, "robustness")
+    if findings:
+        with st.expander(f"{t('Findings')} ({len(findings)})", expanded=False):
+            show_findings(ctx, findings)
     figures = data.audit_figures(run, "robustness")
     for name in LEADING_FIGURES:
         if name in figures:

@@ -11,6 +11,10 @@ from nnaudit.dashboards import data
 from nnaudit.dashboards.text import literal
 from nnaudit.dashboards.widgets import PageContext, run_header
 
+# The headline numbers right after the run's name, so they are in view at 1,400 px; the long
+# columns (audits, notice) last.
+SHOWN_ORDER = ("run", "status", "test_accuracy", "worst_group_error", "energy_kwh", "dataset",
+               "model", "kind", "date", "audits", "notice")
 SORTABLE = ("run", "date", "dataset", "model", "test_accuracy", "worst_group_error", "energy_kwh",
             "status")
 
@@ -52,13 +56,18 @@ def render(ctx: PageContext) -> None:
     table = table.sort_values(sort_by, ascending=not descending, na_position="last")
 
     label = _label(t)
-    shown = table.assign(status=[t(s) for s in table["status"]])
+    shown = table.assign(status=[t(s) for s in table["status"]])[list(SHOWN_ORDER)]
     st.dataframe(
         shown.rename(columns={c: label(c) for c in shown.columns}), hide_index=True,
         column_config={
-            label("test_accuracy"): st.column_config.NumberColumn(format="%.4f"),
-            label("worst_group_error"): st.column_config.NumberColumn(format="%.4f"),
-            label("energy_kwh"): st.column_config.NumberColumn(format="%.6f"),
+            # rates in %, as in the course tables (the data stays a share)
+            label("test_accuracy"): st.column_config.NumberColumn(format="percent", width=90),
+            label("worst_group_error"): st.column_config.NumberColumn(format="percent",
+                                                                      width=140),
+            label("energy_kwh"): st.column_config.NumberColumn(format="%.6f", width=100),
+            label("run"): st.column_config.TextColumn(width=260),
+            label("date"): st.column_config.TextColumn(width=110),
+            label("audits"): st.column_config.TextColumn(width=200),
         })
     st.caption(t("Select one or two runs in the sidebar to open them on the other pages."))
 

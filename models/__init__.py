@@ -1,4 +1,7 @@
-"""The course architectures, a registry by name, and factories of fresh models."""
+"""The course architectures, a registry by name, and factories of fresh models.
+
+May import: nnaudit.errors, nnaudit._plugins and torch only.
+"""
 
 from nnaudit.models.factory import ModelFactory
 from nnaudit.models.registry import (describe_model, factory, get_model, list_models,

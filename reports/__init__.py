@@ -4,6 +4,10 @@
 through `nnaudit.store.Run`, builds its view once (`nnaudit.reports.view`), never recomputes an
 audit, and writes each file atomically: ``report.html``, ``report.pdf``, ``handout.pdf`` (two A4
 pages for a class), or ``compare-<other run>.html|pdf`` for two runs side by side.
+
+May import: nnaudit.store, nnaudit.results, nnaudit.headline, nnaudit.config, nnaudit.audits
+(the registry: skip reasons), nnaudit.messages, nnaudit.errors, nnaudit.atomic (it reads run
+directories); never the pipeline, an audit or the CLI (tests/packaging checks it).
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from pathlib import Path
 from typing import Iterable
 
 from nnaudit.errors import UserInputError
-from nnaudit.store import atomic_write, require_complete
+from nnaudit.atomic import atomic_write
+from nnaudit.store import require_complete
 from nnaudit.reports.i18n import LANGUAGES, check_language
 
 FORMATS = ("html", "pdf", "handout")
@@ -36,7 +41,7 @@ def _check_formats(formats: Iterable[str] | str, comparing: bool) -> list[str]:
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
         raise UserInputError(
-            f"Report format {', '.join(unknown) or '(none)'!s} is not available; "
+            f"Report format {', '.join(map(repr, unknown)) or '(none)'} is not available; "
             f"choose from {', '.join(FORMATS)}.")
     if comparing and "handout" in chosen:
         raise UserInputError("The handout is written for one run: leave out --compare, or "

@@ -14,6 +14,7 @@ import io
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from nnaudit.fairness._figures import extreme_groups
 from nnaudit.messages import N_
@@ -79,23 +80,31 @@ def error_by_group_figure(overall: pd.DataFrame, by_group: pd.DataFrame, attribu
 
 
 def training_curves_figure(curves: pd.DataFrame, fmt: Formatter) -> Figure | None:
-    """Training loss and accuracy per epoch of each condition (true labels, random labels...)."""
+    """Training loss and accuracy per epoch of each condition (true labels, random labels...).
+
+    The key to the lines (a colour per condition, solid for training, dotted for test) is one
+    legend above both panels, outside the data, so no axis label has to carry it."""
     if curves is None or curves.empty:
         return None
     _ = fmt.gettext
-    figure = Figure(figsize=(WIDTH_IN, 2.4), layout="constrained")
+    figure = Figure(figsize=(WIDTH_IN, 2.8), layout="constrained")
     loss_axes, accuracy_axes = figure.subplots(1, 2)
+    handles = []
     for condition, part in curves.groupby("condition", sort=False):
         part = part.sort_values("epoch")
         line, = loss_axes.plot(part["epoch"], part["train_loss"], label=_(str(condition)))
+        handles.append(line)
         accuracy_axes.plot(part["epoch"], part["train_acc"] * 100, color=line.get_color())
         accuracy_axes.plot(part["epoch"], part["test_acc"] * 100, color=line.get_color(),
                            linestyle=":")
+    handles += [Line2D([], [], color=INK, label=_("training")),
+                Line2D([], [], color=INK, linestyle=":", label=_("test"))]
+    figure.legend(handles=handles, loc="outside upper center", ncols=len(handles), fontsize=8,
+                  frameon=False)
     loss_axes.set_xlabel(_("epoch"))
     loss_axes.set_ylabel(_("training loss"))
-    loss_axes.legend(fontsize=8)
     accuracy_axes.set_xlabel(_("epoch"))
-    accuracy_axes.set_ylabel(_("accuracy (%): train —, test ···"))
+    accuracy_axes.set_ylabel(_("accuracy (%)"))
     accuracy_axes.set_ylim(0, 102)
     for axes in (loss_axes, accuracy_axes):
         axes.grid(alpha=0.3)

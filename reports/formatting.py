@@ -37,6 +37,7 @@ AUDIT_TITLES = {
     "saliency": N_("Saliency maps and their sanity checks"),
     "robustness": N_("Robustness to corruptions and attacks"),
     "energy": N_("Energy and emissions"),
+    "slices": N_("Slices"),
 }
 
 

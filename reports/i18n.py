@@ -15,10 +15,10 @@ from typing import Callable
 
 from babel.messages.pofile import read_po
 
+from nnaudit.config import LANGUAGES
 from nnaudit.errors import UserInputError
 from nnaudit.messages import N_  # noqa: F401  (re-exported for the renderers)
 
-LANGUAGES = ("en", "fr")
 DOMAIN = "nnaudit"
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 

@@ -252,7 +252,7 @@ def _saliency_figure(run: Run, fmt: Formatter) -> ReportFigure | None:
                 N_("{verdict}: rank correlation {correlation} with the maps of a randomized "
                    "model"), verdict=verdict,
                 correlation=row.full_randomization_spearman_abs)))
-    return ReportFigure(_("Saliency maps of test examples by method; beside them, each method's "
+    return ReportFigure(_("Saliency maps of test examples by method; below them, each method's "
                           "sanity check (Adebayo et al. 2018): a method passes when its maps "
                           "change once the model's weights are randomized."),
                         _data_uri(stored["examples"]), verdicts)

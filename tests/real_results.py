@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nnaudit.audits import table_schemas
 from nnaudit.results import AuditResult
 from nnaudit.store import RunWriter
 
@@ -190,7 +191,7 @@ def write_run(root: Path, name: str, results: list[AuditResult], *, kind: str = 
             "val_loss": [0.5, 0.44, 0.42], "val_acc": [0.83, 0.85, 0.85], "lr": [1e-3] * 3,
             "seconds": [10.5, 10.0, 9.5]}))
     for result in results:
-        writer.write_audit(result)
+        writer.write_audit(result, table_schemas(result.name))
     for audit, reason in (skipped or {}).items():
         writer.record_skipped(audit, reason)
     card = shades().card if kind != "blackbox" else {"name": "predictions", "attributes": {

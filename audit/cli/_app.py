@@ -62,10 +62,14 @@ def console(stderr: bool = False):
 
 def print_error(label: str, sentence: str) -> None:
     """``label`` in red, then ``sentence`` as plain text: a message quotes user data (a group
-    named "[/]", a config key "[train]"), which Rich must not read as markup."""
+    named "[/]", a config key "[train]", a column named "\\x1b[2J"), which Rich must not read as
+    markup nor the terminal as a command (`nnaudit.terminal`)."""
     from rich.text import Text
 
-    console(stderr=True).print(Text.assemble((label, "bold red"), " ", sentence), soft_wrap=True)
+    from nnaudit.terminal import user_text
+
+    console(stderr=True).print(Text.assemble((label, "bold red"), " ", user_text(sentence)),
+                               soft_wrap=True)
 
 
 def flags(**values: Any) -> dict[str, Any]:

@@ -11,20 +11,28 @@ from nnaudit.cli._app import AsJson, Lang, Out, Quiet, app, flags, report_run, r
 
 @app.command()
 def fairness(
-    predictions: str = typer.Option(..., help="CSV or Parquet predictions: a file, a quoted glob ('logs/*.parquet') or a folder; one row per prediction."),
+    predictions: str = typer.Option(..., help=(
+        "CSV or Parquet predictions: a file, a quoted glob ('logs/*.parquet') or a folder; one "
+        "row per prediction.")),
     label: str = typer.Option(..., help="Column of true labels."),
     groups: str = typer.Option(..., help="Comma-separated sensitive-attribute columns."),
     pred: Optional[str] = typer.Option(None, help="Column of predicted labels (or use --score)."),
     score: Optional[str] = typer.Option(None, help="Column of scores for the positive class."),
     threshold: Optional[float] = typer.Option(None, help="Decision threshold on --score."),
     positive: Optional[str] = typer.Option(None, help="The positive class value."),
-    min_group_size: Optional[int] = typer.Option(None, help="Smaller groups are flagged, not ranked (default 30)."),
-    n_boot: Optional[int] = typer.Option(None, help="Bootstrap resamples for intervals (default 1000)."),
+    min_group_size: Optional[int] = typer.Option(None, help=(
+        "Smaller groups are flagged, not ranked (default 30).")),
+    n_boot: Optional[int] = typer.Option(None, help=(
+        "Bootstrap resamples for intervals (default 1000).")),
     seed: Optional[int] = typer.Option(None, help="Seed of the bootstrap."),
     lang: Lang = None,
-    engine: str = typer.Option("auto", help="Who counts the rows: duckdb (out of core, the default for files), spark (a cluster) or pandas (in memory)."),
-    spark_master: Optional[str] = typer.Option(None, help="Spark master URL (spark://host:7077, yarn, local[*]); implies --engine spark."),
-    memory_limit: Optional[str] = typer.Option(None, help="DuckDB's memory limit, e.g. 2GB (beyond it DuckDB spills to disk)."),
+    engine: str = typer.Option("auto", help=(
+        "Who counts the rows: duckdb (out of core, the default for files), spark (a cluster) or "
+        "pandas (in memory).")),
+    spark_master: Optional[str] = typer.Option(None, help=(
+        "Spark master URL (spark://host:7077, yarn, local[*]); implies --engine spark.")),
+    memory_limit: Optional[str] = typer.Option(None, help=(
+        "DuckDB's memory limit, e.g. 2GB (beyond it DuckDB spills to disk).")),
     out: Out = None, quiet: Quiet = False, as_json: AsJson = False,
 ) -> None:
     """Audit any model from its predictions alone (black-box mode), at any size."""

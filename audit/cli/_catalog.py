@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nnaudit.cli._app import app, console
+from nnaudit.terminal import user_text
 
 
 @app.command()
@@ -14,7 +15,7 @@ def datasets() -> None:
 
     table = Table("dataset", "description")
     for name, description in list_datasets():
-        table.add_row(name, description)
+        table.add_row(user_text(name), user_text(description))  # plugins' text
     console().print(table)
 
 
@@ -27,5 +28,5 @@ def models() -> None:
 
     table = Table("model", "description")
     for name in list_models():
-        table.add_row(name, describe_model(name))
+        table.add_row(user_text(name), user_text(describe_model(name)))
     console().print(table)

@@ -18,7 +18,8 @@ def run(
     config: ConfigFile = None, dataset: DatasetName = None, model: ModelName = None,
     epochs: Epochs = None, seed: Seed = None, device: Device = None,
     skew: Annotated[Optional[float], typer.Option(
-        help="shades-mnist: share of dark-tone images in training (0.5 = balanced control).")] = None,
+        help=(
+            "shades-mnist: share of dark-tone images in training (0.5 = balanced control)."))] = None,
     data_dir: DataDir = None, audits: Audits = None, full: Full = False,
     country: Annotated[Optional[str], typer.Option(
         help="ISO 3166 alpha-3 country code for the carbon intensity "
@@ -80,6 +81,11 @@ def audit(
     trained_on_dataset: Annotated[bool, typer.Option(
         "--trained-on-dataset", help="The model was trained on this dataset's training split "
                                      "(enables the membership attack).")] = False,
+    trust_model_file: Annotated[bool, typer.Option(
+        "--trust-model-file", help="Load an exported model file whose code and pickled objects "
+        "run when it is loaded: a TorchScript file, or a .pt2 holding more than tensors and "
+        "torch operators. Only for a file from someone you trust: it can do anything you can "
+        "do.")] = False,
     config: ConfigFile = None, seed: Seed = None, device: Device = None, full: Full = False,
     pdf: Pdf = False, lang: Lang = None, out: Out = None, set_: Settings = [],  # noqa: B006
     quiet: Quiet = False, as_json: AsJson = False,
@@ -95,6 +101,7 @@ def audit(
     cfg = resolve_config(config, {**_training_of(model), **given}, set_)
     _execute(lambda progress: run_audit(cfg, model, weights=weights,
                                         trained_on_dataset=trained_on_dataset,
+                                        trust_model_file=trust_model_file,
                                         on_stage=progress.stage, on_tasks=progress.tasks),
              epochs=0, quiet=quiet, as_json=as_json)
 
@@ -117,6 +124,7 @@ def _execute(work: Callable[["_Progress"], Path], *, epochs: int, quiet: bool,
 
     from nnaudit.pipeline import RunInterrupted
     from nnaudit.store import Run
+    from nnaudit.terminal import user_text
 
     with _Progress(enabled=not (quiet or as_json), epochs=epochs) as progress:
         try:
@@ -130,10 +138,10 @@ def _execute(work: Callable[["_Progress"], Path], *, epochs: int, quiet: bool,
                 hint = f"it cannot be resumed (no checkpoint yet): {where} can be deleted."
             else:
                 hint = "no run directory was made."
-            console(stderr=True).print(Text.assemble(("Interrupted.", "yellow"),
-                                                     f" The run is incomplete; {hint}"),
+            said = user_text(f" The run is incomplete; {hint}")
+            console(stderr=True).print(Text.assemble(("Interrupted.", "yellow"), said),
                                        soft_wrap=True)
-            raise typer.Exit(130)
+            raise typer.Exit(130) from None
     report_run(Run.open(path), quiet=quiet, as_json=as_json)
 
 
@@ -154,11 +162,23 @@ class _Progress:
             self.bar.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
+        if exc_type is None:
+            self.finish()
         self.stop()
 
+    def finish(self) -> None:
+        """The last stage ran to its end: its bar reads complete (no later stage does it)."""
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, completed=self.bar.tasks[self.task].total)
+
     def stop(self):
+        """Stop drawing; a stage left unfinished (an error or Ctrl-C stopped it) is taken off,
+        so the message that follows is not preceded by a bar that never moves."""
         if self.bar is not None:
+            for task in self.bar.tasks:
+                if not task.finished:
+                    self.bar.remove_task(task.id)
             self.bar.stop()
             self.bar = None
 

@@ -22,7 +22,7 @@ import torchvision.transforms.v2.functional as TF
 from nnaudit.data.dataset import (AuditDataset, Split, check_classes, make_card, read_csv,
                                 require_columns, sensitive_groups, stratified_indices)
 from nnaudit.errors import UserInputError
-from nnaudit.store import atomic_torch_save
+from nnaudit.atomic import atomic_torch_save
 
 
 def decode_image(path: Path, image_size: tuple[int, int], grayscale: bool) -> torch.Tensor:

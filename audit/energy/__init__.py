@@ -3,6 +3,9 @@
 ``meter = EnergyMeter(country="FRA")``, then ``with meter.phase("training"): ...`` around each
 phase of a run and ``energy_result(meter, predictions_per_day=10_000)`` for the `AuditResult`. Nothing
 else in nnaudit knows about CodeCarbon. Method and limits: docs/energy.md.
+
+May import: nnaudit.results, nnaudit.schema, nnaudit.errors, nnaudit.messages and
+CodeCarbon; never the audits, the pipeline or the renderers.
 """
 
 from nnaudit.energy._equivalents import EQUIVALENTS, Equivalent, equivalents_table

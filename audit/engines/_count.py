@@ -9,16 +9,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nnaudit.blackbox import (decide_labelled, decide_scored, load_predictions, missing_groups,
+from nnaudit.engines._pandas import (decide_labelled, decide_scored, load_predictions, missing_groups,
                               missing_values, prediction_columns, predictions_card)
 from nnaudit.engines._duckdb import DuckDBEngine, file_schemas, first_row
 from nnaudit.engines._files import PredictionFiles, check_schemas, find_prediction_files
 from nnaudit.engines._spark import SparkEngine, require_spark
 from nnaudit.engines._sql import PredictionColumns, cells_sql, problem_condition, score_range_sql
 from nnaudit.errors import UserInputError
-from nnaudit.fairness import SCORE_BINS, CellCounts
-from nnaudit.fairness._counts import natural_order
-from nnaudit.fairness._inputs import positive_index
+from nnaudit.fairness import SCORE_BINS, CellCounts, natural_order, positive_index
 
 ENGINES = ("duckdb", "spark", "pandas")
 
@@ -56,7 +54,7 @@ def count_predictions(source: Path | str | pd.DataFrame | Any, *, label: str,
         DataFrame or a Spark DataFrame; with the Spark engine also a cluster path
         (``hdfs://...``, ``s3a://...``) that Spark lists itself.
     label, groups, pred, score, threshold, positive
-        As in `nnaudit.blackbox.load_predictions`.
+        As in `nnaudit.engines.load_predictions`.
     engine
         ``duckdb`` (out of core, the default for files), ``spark`` (a cluster, or local mode),
         ``pandas`` (in memory, the default for a DataFrame) or ``auto``.

@@ -3,18 +3,27 @@
 `fairness_audit` returns the AuditResult from rows; `fairness_audit_counts` the same from
 `CellCounts` (confusion counts and score histograms per intersection cell, which
 `count_rows` counts rows in memory and `nnaudit.engines` out of core); `subgroup_table` only
-the tables;
-`proportion_interval` and `stratified_bootstrap` are the interval methods, public for reuse and
-tests.
+the tables. `run(inputs)` is the audit's entry point for the pipeline (`nnaudit.audits`).
+The interval methods live in `nnaudit.stats` (re-exported here for the users of 0.1).
+
+The building blocks below the audit (checking rows, counting cells, one grouping's counts,
+the rate sets) are public for the engines and the mitigation comparison, which count and
+compare the same way.
+
+May import: the standard library, numpy, pandas, scipy, matplotlib, nnaudit.stats,
+nnaudit.schema, nnaudit.results, nnaudit.errors, nnaudit.messages.
 """
 
-from nnaudit.fairness._audit import fairness_audit, fairness_audit_counts
-from nnaudit.fairness._counts import SCORE_BINS, CellCounts, ScoreHistogram
+from nnaudit.fairness._audit import fairness_audit, fairness_audit_counts, run
+from nnaudit.fairness._counts import SCORE_BINS, CellCounts, ScoreHistogram, count_cells, natural_order
+from nnaudit.fairness._inputs import prepare, positive_index
+from nnaudit.fairness._metrics import BINARY, CORRECTNESS, binary_codes
 from nnaudit.fairness._schemas import TABLES
-from nnaudit.fairness._intervals import percentile_interval, proportion_interval, stratified_bootstrap
-from nnaudit.fairness._table import count_rows, subgroup_table
+from nnaudit.fairness._table import CONFIDENCE, count_rows, grouping, subgroup_table
+from nnaudit.stats import percentile_interval, proportion_interval, stratified_bootstrap
 
-__all__ = ["fairness_audit", "fairness_audit_counts", "CellCounts", "ScoreHistogram",
+__all__ = ["fairness_audit", "fairness_audit_counts", "run", "CellCounts", "ScoreHistogram",
            "SCORE_BINS", "TABLES", "count_rows", "subgroup_table", "proportion_interval",
-           "stratified_bootstrap",
-           "percentile_interval"]
+           "stratified_bootstrap", "percentile_interval", "natural_order", "positive_index",
+           "prepare", "count_cells", "grouping", "BINARY", "CORRECTNESS", "binary_codes",
+           "CONFIDENCE"]

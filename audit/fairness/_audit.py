@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -10,6 +12,9 @@ from nnaudit.fairness._figures import error_heatmap, rate_bars
 from nnaudit.fairness._findings import fairness_findings, training_shares
 from nnaudit.fairness._table import ALPHA, CONFIDENCE, compute_tables, count_rows
 from nnaudit.results import AuditResult
+
+if TYPE_CHECKING:
+    from nnaudit.inputs import AuditInputs
 
 
 def fairness_audit(y_true, y_pred, groups: pd.DataFrame, *, scores=None, classes=None,
@@ -136,3 +141,11 @@ def _summary(tables: dict[str, pd.DataFrame], positive: str | None) -> dict:
             "worst_group_error": float(row["worst"]), "best_group": str(row["best_group"]),
             "best_group_error": float(row["best"]),
             "error_ratio": float(row["ratio"]) if np.isfinite(row["ratio"]) else None}
+
+
+def run(inputs: AuditInputs) -> AuditResult:
+    """The fairness audit's entry point (`nnaudit.audits`): the run's counted predictions."""
+    options = inputs.config.fairness
+    return fairness_audit_counts(inputs.predictions.counts, min_group_size=options.min_group_size,
+                                 n_boot=options.n_boot, seed=inputs.config.seed,
+                                 training_groups=inputs.predictions.training_groups)

@@ -1,7 +1,7 @@
 """Computed sentences: said only when the numbers support them.
 
 The templates are a small fixed set: each is also the message id of its French translation
-(reports/locales/fr.po), so change one only together with the catalog.
+(reports/locales/fr/LC_MESSAGES/nnaudit.po), so change one only together with the catalog.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from nnaudit.fairness._intervals import percentile_interval, stratified_bootstrap
+from nnaudit.stats import percentile_interval, stratified_bootstrap
 
 MACRO_RATES = ("ppv", "tpr", "fpr")
 # Resamples drawn at once: bounds the memory to (chunk, cells, classes²) counts.

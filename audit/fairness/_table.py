@@ -9,11 +9,11 @@ import pandas as pd
 
 from nnaudit.fairness._counts import SCORE_BINS, CellCounts, ScoreHistogram, count_cells
 from nnaudit.fairness._inputs import prepare
-from nnaudit.fairness._intervals import percentile_interval, proportion_interval, stratified_bootstrap
+from nnaudit.stats import percentile_interval, proportion_interval, stratified_bootstrap
 from nnaudit.fairness._macro import macro_columns
 from nnaudit.fairness._metrics import (BINARY, CORRECTNESS, RateSet, disparity_rates,
                                      histogram_auc, safe_divide)
-from nnaudit.fairness._significance import benjamini_hochberg, two_proportion_test
+from nnaudit.stats import benjamini_hochberg, two_proportion_test
 
 ALPHA = 0.05
 CONFIDENCE = 0.95
@@ -71,7 +71,7 @@ def compute_tables(counts: CellCounts, *, min_group_size: int, n_boot: int,
         rate_set, cell_counts = BINARY, counts.binary
     else:
         rate_set, cell_counts = CORRECTNESS, counts.correctness()
-    groupings = [_grouping(counts, cell_counts, g) for g in counts.groupings]
+    groupings = [grouping(counts, cell_counts, g) for g in counts.groupings]
     boot = stratified_bootstrap(cell_counts, n_boot, rng) if n_boot > 0 else None
     scores = counts.histograms.get(counts.positive) if counts.positive is not None else None
 
@@ -116,7 +116,7 @@ def _add_macro_rates(counts: CellCounts, groupings: list[Grouping], overall: pd.
             table[name] = values
 
 
-def _grouping(counts: CellCounts, cell_counts: np.ndarray, attributes: tuple[int, ...]) -> Grouping:
+def grouping(counts: CellCounts, cell_counts: np.ndarray, attributes: tuple[int, ...]) -> Grouping:
     """A grouping's counts: the sums of its intersections' counts."""
     dims = [len(counts.values[a]) for a in attributes]
     flat = np.ravel_multi_index(tuple(counts.cells[:, attributes].T), dims)
@@ -306,7 +306,7 @@ def _per_class(counts: CellCounts, groupings: list[Grouping],
         overall.insert(overall.columns.get_loc("n") + 1, "share", 1.0)
         overall.insert(overall.columns.get_loc("share") + 1, "small_group", False)
         parts = [overall] + [
-            _group_rows(counts, _grouping(counts, one_vs_rest, g.attributes), BINARY,
+            _group_rows(counts, grouping(counts, one_vs_rest, g.attributes), BINARY,
                         min_group_size, scores) for g in groupings]
         table = pd.concat(parts, ignore_index=True)
         if scores is not None:

@@ -52,7 +52,7 @@ def membership_roc(curves: dict[str, pd.DataFrame]):
 def gradient_norms(norms: pd.DataFrame):
     fig = Figure(figsize=(6, 3.4), layout="tight")
     ax = fig.subplots()
-    for (depth, layer), rows in norms.groupby(["depth", "layer"], sort=True):
+    for (_depth, layer), rows in norms.groupby(["depth", "layer"], sort=True):
         ax.plot(rows.step, rows.norm, lw=1, label=layer)
     ax.set(yscale="log", xlabel="step", ylabel="gradient norm", title="per-layer gradient norms")
     ax.legend(fontsize=7, ncol=2)

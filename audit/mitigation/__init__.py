@@ -10,6 +10,9 @@ interval, the accuracy cost and the remedy's own energy. Methods (docs/mitigatio
 - ``resample``: retrain drawing each group equally often (the representative-data remedy);
 - ``reweight``: retrain with loss weights inverse to group frequency (Kamiran & Calders 2012);
 - ``all``: each that applies, and one comparison of them all.
+
+May import: nnaudit.pipeline and everything below it (audits, train, store, ...); never the
+CLI or the dashboards.
 """
 
 from nnaudit.mitigation._base import METHODS

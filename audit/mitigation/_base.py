@@ -54,7 +54,7 @@ class BaseRun:
 class Outcome:
     """One remedy, computed and ready to be written as a mitigated run.
 
-    predictions: what the run's audits read (`nnaudit.audits.AuditInputs.predictions`);
+    predictions: what the run's audits read (`nnaudit.inputs.Predictions`);
     rows_kept: whether they are written as predictions.parquet (never a black-box file's
     rows); meter: the `nnaudit.energy.EnergyMeter` that measured the remedy; model, history,
     dataset: the retrained model, its training history and its data (None for thresholds);
@@ -91,7 +91,7 @@ def open_base(path: Run | Path | str) -> BaseRun:
         raise UserInputError(f"run {run.name} is a {kind or 'different'} run: a remedy needs "
                              "the run that trained the model (nnaudit run) or a black-box run "
                              "of scored predictions (nnaudit fairness).")
-    if kind == TRAINED and not (run.path / "model.pt").is_file():
+    if kind == TRAINED and not run.file("model.pt").is_file():
         raise UserInputError(f"run {run.name} has no model.pt: its model cannot be mitigated.")
     config = RunConfig.from_dict(run.config, source=f"{run.name}/config.toml")
     return BaseRun(run, config)

@@ -31,7 +31,7 @@ def blackbox_outcomes(base: BaseRun, method: str, *, constraint: str | None, att
                       predictions: Path | str | None
                       ) -> tuple[Evaluation, list[Outcome], dict[str, str]]:
     """The threshold remedy of a black-box run, from the predictions file it counted."""
-    from nnaudit.blackbox import load_predictions
+    from nnaudit.engines import load_predictions
     from nnaudit.pipeline import energy_meter, timed
 
     config, name = base.config, base.run.name

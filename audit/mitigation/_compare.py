@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from nnaudit.fairness import percentile_interval, stratified_bootstrap, subgroup_table
-from nnaudit.fairness._counts import count_cells
-from nnaudit.fairness._inputs import prepare
-from nnaudit.fairness._metrics import BINARY, CORRECTNESS, binary_codes
-from nnaudit.fairness._table import CONFIDENCE, _grouping
+from nnaudit.fairness import (BINARY, CONFIDENCE, CORRECTNESS, binary_codes, count_cells,
+                              prepare, subgroup_table)
+from nnaudit.fairness import grouping as grouping_counts
+from nnaudit.stats import percentile_interval, stratified_bootstrap
 from nnaudit.results import Finding
 
 # Rates whose gaps are compared (accuracy's gap is the error rate's; base rate is the data's).
@@ -164,7 +163,7 @@ def paired_gaps(y_true: np.ndarray, before: np.ndarray, after: np.ndarray, group
     metrics = BINARY_GAPS if space.binary else MULTICLASS_GAPS
     rows, groupings = [], {}
     for attributes in counts.groupings:
-        grouping = _grouping(counts, joint, attributes)
+        grouping = grouping_counts(counts, joint, attributes)
         groupings[grouping.name] = tuple(counts.attributes[a] for a in attributes)
         member = np.zeros((len(grouping.cell_group), len(grouping.labels)))
         member[np.arange(len(grouping.cell_group)), grouping.cell_group] = 1

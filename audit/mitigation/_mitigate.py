@@ -13,11 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from nnaudit.audits import BY_NAME, AuditInputs, Need
+from nnaudit.audits import BY_NAME, Need
 from nnaudit.errors import UserInputError
+from nnaudit.inputs import AuditInputs
 from nnaudit.mitigation._base import (ALL, BLACKBOX, BaseRun, Outcome, check_method,
                                       manifest_extras, open_base)
 from nnaudit.mitigation._result import Evaluation, mitigation_result
+from nnaudit.mitigation._schemas import TABLES
 from nnaudit.mitigation._thresholds import check_constraint
 from nnaudit.pipeline import RunInterrupted
 from nnaudit.store import Run, RunWriter, check_writable_folder
@@ -124,7 +126,7 @@ def _write_run(base: BaseRun, outcome: Outcome, result, stage) -> Path:
             write_predictions(writer, outcome.predictions)
         else:
             write_counts(writer, outcome.predictions.counts)
-        writer.write_audit(result)
+        writer.write_audit(result, TABLES)
         device = run_device(config) if outcome.model is not None else None
         inputs = AuditInputs(config, device, outcome.dataset, outcome.predictions,
                              outcome.model, trained_on_train_split=outcome.model is not None)
@@ -147,7 +149,7 @@ def _write_comparison(base: BaseRun, evaluation: Evaluation, card: dict, result,
                                 "evaluated_on": evaluation.evaluated_on}, card,
                          base.run.manifest.get("model", {}))
     with recording(writer, manifest, resumable=False):
-        writer.write_audit(result)
+        writer.write_audit(result, TABLES)
         writer.finish(manifest)
     write_reports(writer.path, config)
     return writer.path

@@ -7,12 +7,16 @@ flipping radius, and the comparison with the model's own test split when the aud
 another dataset. `CORRUPTIONS` and `ATTACKS` list what it can run. See docs/robustness.md.
 
 Names are imported lazily, as in `audit/__init__.py`.
+
+May import: nnaudit.modelprep, nnaudit.stats, nnaudit.train, nnaudit.config, nnaudit.results,
+nnaudit.schema, nnaudit.errors, captum; never another audit, the pipeline or the renderers.
 """
 
 from nnaudit._lazy import lazy_getattr
 
 _PUBLIC = {
     "robustness_audit": "nnaudit.robustness._audit",
+    "run": "nnaudit.robustness._audit",  # the entry point the pipeline calls (nnaudit.audits)
     "CORRUPTIONS": "nnaudit.robustness._corruptions",
     "ATTACKS": "nnaudit.robustness._attacks",
     "corrupt": "nnaudit.robustness._corruptions",

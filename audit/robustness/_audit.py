@@ -6,7 +6,7 @@ import math
 import time
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from nnaudit.errors import UserInputError
+from nnaudit.modelprep import prepare_model, rows_per_pass
 from nnaudit.results import AuditResult
 from nnaudit.robustness import _figures, _findings
 from nnaudit.robustness._attacks import (ATTACKS, GRID_SPAN, flip_radii, gradient_problem,
@@ -24,9 +25,10 @@ from nnaudit.robustness._protocol import (check_attacks, check_corruptions, chec
                                           check_severities, make_protocol)
 from nnaudit.robustness._tables import (Subgroups, accuracy_table, corruption_error_table,
                                         flip_radius_table, gap_table)
-from nnaudit.saliency._memory import rows_per_pass
-from nnaudit.saliency._methods import prepare_model
 from nnaudit.train import cpu_threads
+
+if TYPE_CHECKING:
+    from nnaudit.inputs import AuditInputs
 
 # Columns of the robustness tables; a sensitive attribute may not take one of these names.
 RESERVED_COLUMNS = frozenset({
@@ -398,3 +400,16 @@ def _summary(tables, reference_accuracy, skipped, flip) -> dict:
 def _plain(value):
     """A corruption level as JSON (tuples become lists)."""
     return list(value) if isinstance(value, tuple) else value
+
+
+def run(inputs: AuditInputs) -> AuditResult:
+    """The robustness audit's entry point (`nnaudit.audits`): ``[robustness]`` of the config."""
+    options = inputs.config.robustness
+    attacks = [] if options.attacks == ["none"] else options.attacks or None
+    return robustness_audit(inputs.model, inputs.dataset.test, inputs.dataset.classes,
+                            inputs.device, protocol=inputs.config.audits.protocol,
+                            corruptions=options.corruptions or None,
+                            severities=options.severities or None, attacks=attacks,
+                            radii=options.radii or None, n_examples=options.n_examples or None,
+                            seed=inputs.config.seed,
+                            reference_accuracy=inputs.reference_accuracy)

@@ -14,6 +14,10 @@ import torch
 from matplotlib.figure import Figure
 
 PANEL_COLUMNS = 5
+# The report prints a figure across the page (about 7 in): drawn at that width, a figure's font
+# sizes are its printed sizes, and FONT_PT keeps them legible on paper.
+PRINTED_WIDTH_IN = 7.0
+FONT_PT = 8
 
 
 def _curves(ax, table: pd.DataFrame, x: str, finest: str) -> None:
@@ -52,19 +56,23 @@ def corruption_figure(table: pd.DataFrame, finest: str) -> Figure:
 
 
 def attack_figure(table: pd.DataFrame, clean: pd.DataFrame, finest: str) -> Figure:
-    """One panel per attack: accuracy against radius, starting from the clean accuracy."""
+    """One panel per attack: accuracy against radius, starting from the clean accuracy; one
+    legend below the panels, off the curves."""
     attacks = list(dict.fromkeys(table["attack"]))
-    fig = Figure(figsize=(3.4 * len(attacks), 3.2), layout="constrained")
+    fig = Figure(figsize=(PRINTED_WIDTH_IN, 2.9), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(attacks), squeeze=False, sharey=True)).ravel()
     for ax, attack in zip(axes, attacks):
         part = table[table["attack"] == attack]
         norm = part["norm"].iloc[0]
         _curves(ax, pd.concat([clean.assign(radius=0.0), part], ignore_index=True), "radius",
                 finest)
-        ax.set_title(f"{attack} ({norm})", fontsize=9)
-        ax.set_xlabel(f"radius ({norm})")
-    axes[0].set_ylabel("accuracy")
-    axes[-1].legend(fontsize=7)
+        ax.set_title(f"{attack} ({norm})", fontsize=FONT_PT + 1)
+        ax.set_xlabel(f"radius ({norm})", fontsize=FONT_PT)
+        ax.tick_params(labelsize=FONT_PT)
+    axes[0].set_ylabel("accuracy", fontsize=FONT_PT)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(5, len(labels)),
+               fontsize=FONT_PT, frameon=False)
     return fig
 
 

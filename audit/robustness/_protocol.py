@@ -13,11 +13,11 @@ import numbers
 from dataclasses import asdict, dataclass, field
 from typing import Mapping, Sequence
 
+from nnaudit.config import PROTOCOLS
 from nnaudit.errors import UserInputError
 from nnaudit.robustness._attacks import ATTACKS
 from nnaudit.robustness._corruptions import CORRUPTIONS, MAX_SEVERITY
 
-PROTOCOLS = ("default", "full")
 # Radii per norm, for images in [0, 1] (or standardized features). L-infinity 0.3 and L2 2 are
 # the usual MNIST budgets; 0.03 (8/255) and 0.5 the CIFAR-10 ones.
 DEFAULT_RADII = {

@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom, false_discovery_control, norm
 
-from nnaudit.fairness import proportion_interval
-from nnaudit.fairness._significance import two_proportion_test
+from nnaudit.stats import proportion_interval, two_proportion_test
 
 CONFIDENCE = 0.95
 ALPHA = 0.05

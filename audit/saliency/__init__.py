@@ -6,12 +6,16 @@ See docs/saliency.md for the methods, the checks and their limits.
 
 Names are imported lazily, as in `audit/__init__.py`: the methods table (`_methods`) then needs
 only torch and captum, which is what the attribution benchmark carries to a GPU machine.
+
+May import: nnaudit.modelprep, nnaudit.train, nnaudit.config, nnaudit.results, nnaudit.schema,
+nnaudit.errors, captum; never another audit, the pipeline or the renderers.
 """
 
 from nnaudit._lazy import lazy_getattr
 
 _PUBLIC = {
     "saliency_audit": "nnaudit.saliency._audit",
+    "run": "nnaudit.saliency._audit",  # the entry point the pipeline calls (nnaudit.audits)
     "AttributionMethod": "nnaudit.saliency._methods",
     "Budget": "nnaudit.saliency._methods",
     "SIMILARITY_THRESHOLD": "nnaudit.saliency._sanity",

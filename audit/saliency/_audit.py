@@ -4,28 +4,30 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, replace
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
+from nnaudit.config import PROTOCOLS
 from nnaudit.errors import UserInputError
+from nnaudit.modelprep import prepare_model, rows_per_pass
 from nnaudit.results import AuditResult
 from nnaudit.saliency import _figures, _findings
 from nnaudit.saliency._faithfulness import (RANDOM_ORDER, captum_scores, curve_aucs,
                                           deletion_insertion_curves, importance)
-from nnaudit.saliency._memory import rows_per_pass
-from nnaudit.saliency._methods import (AttributionMethod, Budget, attribute_batched,
-                                     prepare_model, select_methods)
+from nnaudit.saliency._methods import AttributionMethod, Budget, attribute_batched, select_methods
 from nnaudit.saliency._sanity import (SIMILARITY_THRESHOLD, cascading_randomization,
                                     data_randomization, learnable_layers, sanity_verdicts)
 from nnaudit.saliency._subgroups import (FOREGROUND_DELTA, feature_importance_table,
                                        foreground_mask, foreground_share_table, mean_maps)
 from nnaudit.train import predict_proba
 
-PROTOCOLS = ("default", "full")
+if TYPE_CHECKING:
+    from nnaudit.inputs import AuditInputs
+
 # The default protocol is sized for `nnaudit run` on 2 CPU cores (well under 30 s for LeNet-5).
 BUDGETS = {"default": Budget(ig_steps=16, smoothgrad_samples=8, occlusion_window=4),
            "full": Budget(ig_steps=64, smoothgrad_samples=32, occlusion_window=2)}
@@ -34,7 +36,7 @@ SANITY_EXAMPLES = {"default": 8, "full": 64}       # examples in the randomizati
 CASCADE_LAYERS = {"default": 3, "full": None}
 PREDICTION_POOL = 2048      # test examples scanned for the sample and misclassified examples
 DELETION_STEPS = 20
-FIGURE_EXAMPLES = 4         # correct and misclassified examples each in the grid
+FIGURE_EXAMPLES = 2         # correct and misclassified examples each in the grid (4 rows print legibly)
 
 
 def saliency_audit(model: nn.Module, dataset, device: torch.device | str, *,
@@ -203,3 +205,15 @@ def _feature_names(dataset, n_features):
     names = getattr(dataset, "feature_names", None) or dataset.card.get("feature_names")
     return list(names) if names and len(names) == n_features else [f"feature_{j}"
                                                                     for j in range(n_features)]
+
+
+def run(inputs: AuditInputs) -> AuditResult:
+    """The saliency audit's entry point (`nnaudit.audits`); its data-randomization test uses
+    the memorization audit's random-label model when that audit ran."""
+    options = inputs.config.saliency
+    memorization = inputs.results.get("memorization")
+    return saliency_audit(inputs.model, inputs.dataset, inputs.device,
+                          n_examples=options.n_examples, methods=options.methods or None,
+                          seed=inputs.config.seed, protocol=inputs.config.audits.protocol,
+                          random_label_model=memorization.models.get("random_labels")
+                          if memorization is not None else None)

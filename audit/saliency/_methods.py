@@ -8,7 +8,6 @@ call the very same method on randomized copies of the model. Users may add their
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Callable, Literal, Sequence
 
@@ -48,7 +47,7 @@ class Budget:
     """How much each method may compute; the default keeps `nnaudit run` cheap on 2 CPU cores.
 
     ``rows_per_pass`` bounds the rows of one forward/backward pass (inputs times IG steps or
-    SmoothGrad samples or occlusion perturbations); `nnaudit.saliency._memory.rows_per_pass`
+    SmoothGrad samples or occlusion perturbations); `nnaudit.modelprep.rows_per_pass`
     sizes it to the device. None: each call computes all its rows at once.
     """
 
@@ -57,21 +56,6 @@ class Budget:
     smoothgrad_samples: int = 16
     smoothgrad_stdev: float = 0.15           # noise std as a fraction of the input range [0, 1]
     occlusion_window: int = 4                # square window, stride = window (no overlap)
-
-
-def prepare_model(model: nn.Module, device: torch.device) -> nn.Module:
-    """A float32 eval-mode copy on ``device`` whose gradients flow to the inputs only.
-
-    In-place activations are switched off: Captum's layer hooks (Grad-CAM) need the layer's
-    output unmodified after the forward pass.
-    """
-    model = copy.deepcopy(model).to(device=device, dtype=torch.float32,
-                                    memory_format=torch.contiguous_format).eval()
-    for module in model.modules():
-        if getattr(module, "inplace", False):
-            module.inplace = False
-    model.requires_grad_(False)
-    return model
 
 
 def last_conv_layer(model: nn.Module) -> nn.Conv2d | None:

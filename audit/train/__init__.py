@@ -19,6 +19,9 @@ course networks:
 On CPU the same code runs eagerly and is deterministic: the same seed gives the same history.
 Checkpoints after every epoch make a run resumable to the same numbers (`_checkpoint`). The
 trainer never prints; ``on_epoch`` receives each epoch's numbers.
+
+May import: nnaudit.config, nnaudit.atomic, nnaudit.errors, nnaudit.models, torch; never the
+audits, the store, the pipeline or the renderers.
 """
 
 from nnaudit.config import TrainConfig

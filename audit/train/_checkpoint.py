@@ -11,7 +11,7 @@ from torch import nn
 
 from nnaudit.config import TrainConfig
 from nnaudit.errors import UserInputError
-from nnaudit.store import atomic_torch_save
+from nnaudit.atomic import atomic_torch_save
 
 # Settings that change speed, not results: a checkpoint may be resumed with other values.
 _SPEED_ONLY = {"amp", "channels_last", "compile", "cuda_graphs"}

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nnaudit.audits import table_schemas
 from nnaudit.errors import environment_error
 from real_results import fairness_result
 
@@ -106,7 +107,7 @@ def test_a_write_failing_half_way_leaves_no_manifest_and_a_clear_message(cli, pr
 
 def test_report_on_a_garbage_parquet_names_the_file(cli, tmp_path):
     writer = RunWriter.create(tmp_path, "r", {})
-    writer.write_audit(AuditResult("fairness", tables=fairness_result().tables))
+    writer.write_audit(AuditResult("fairness", tables=fairness_result().tables), table_schemas("fairness"))
     writer.finish({})
     (writer.path / "fairness" / "by_group.parquet").write_bytes(b"PAR1 garbage")
     one_sentence_exit_2(cli("report", writer.path), "fairness/by_group.parquet cannot be read as "
@@ -142,7 +143,7 @@ def test_a_broken_finding_markup_does_not_break_listing(cli, tmp_path):
     writer.write_audit(AuditResult(
         "fairness", tables=fairness_result().tables,
         findings=[Finding("{group} is worst", {"group": "[bold]x[/] [/]"}, "alert")],
-        summary={"worst_group": "[/]", "worst_group_error": 0.25}))
+        summary={"worst_group": "[/]", "worst_group_error": 0.25}), table_schemas("fairness"))
     writer.finish({})
     shown = cli("show", writer.path)
     assert shown.code == 0 and "  - [bold]x[/] [/] is worst" in shown.out, shown.err

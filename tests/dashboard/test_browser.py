@@ -54,7 +54,8 @@ def server(runs_dir):
                         break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start: {proc.stdout.read().decode()}")
+                    raise RuntimeError(
+                        f"streamlit did not start: {proc.stdout.read().decode()}") from None
                 time.sleep(0.5)
         yield url
     finally:

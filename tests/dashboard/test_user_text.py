@@ -12,6 +12,7 @@ import pytest
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
+from nnaudit.audits import table_schemas
 from nnaudit.dashboards.text import literal
 from nnaudit.store import RunWriter
 
@@ -77,7 +78,8 @@ def hostile_run(root, slug):
     y_pred = [1 - y if i in wrong else y for i, y in enumerate(y_true)]
     writer = RunWriter.create(root, slug, {})
     writer.write_table("predictions.parquet", predictions_frame())
-    writer.write_audit(fairness_audit(y_true, y_pred, groups, classes=["no", "yes"], n_boot=200))
+    writer.write_audit(fairness_audit(y_true, y_pred, groups, classes=["no", "yes"], n_boot=200),
+                       table_schemas("fairness"))
     writer.record_skipped("saliency", f"skipped for {LINK}")
     (writer.path / "report.html").write_text("<html>report</html>")
     writer.finish({"kind": "blackbox", "dataset": {"name": LINK}, "model": {"name": BARE},

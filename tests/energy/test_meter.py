@@ -215,7 +215,7 @@ def test_work_exception_propagates_and_the_phase_is_recorded():
     with pytest.raises(ZeroDivisionError):
         with meter.phase("audit:saliency"):
             busy(0.1)
-            1 / 0
+            1 / 0  # noqa: B018
     record = meter.phases[0]
     assert record.status == "interrupted" and "ZeroDivisionError" in record.reason
     assert record.energy_kwh > 0  # what ran before the error is still measured

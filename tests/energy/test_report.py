@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from nnaudit.audits import table_schemas
 from nnaudit.energy import (EQUIVALENTS, EnergyMeter, PhaseRecord, energy_result,
                             equivalents_table, inference_projection)
 from nnaudit.errors import UserInputError
@@ -136,7 +137,7 @@ def test_result_round_trips_through_the_run_directory(meter_with, tmp_path):
     meter = meter_with([record("training", 1.0, 2.0, 0.5), failed,
                         record("inference", 0.25, 0.0, 0.25, items=10)])
     writer = RunWriter.create(tmp_path, "energy", {})
-    writer.write_audit(energy_result(meter))
+    writer.write_audit(energy_result(meter), table_schemas("energy"))
     writer.finish({"kind": "trained"})
     run = Run.open(writer.path)
     phases = run.table("energy", "phases")

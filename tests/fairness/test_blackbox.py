@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nnaudit.blackbox import load_predictions
+from nnaudit.engines import load_predictions
 from nnaudit.errors import UserInputError
 from nnaudit.fairness import fairness_audit
 

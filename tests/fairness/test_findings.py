@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from nnaudit.audits import table_schemas
 from nnaudit.fairness import fairness_audit, subgroup_table
 from nnaudit.fairness._findings import ERROR_RATIO, NO_DISPARITY, SMALL_GROUPS, TEMPLATES, TRAINING_SHARE
 
@@ -86,7 +87,7 @@ def test_result_survives_the_run_directory(tmp_path, make_biased):
     three = np.where(y_true == 1, 2, y_pred)          # a third class for the multi-class path
     writer = RunWriter(tmp_path / "run")
     writer.write_audit(fairness_audit(three, y_pred, groups, n_boot=50,
-                                      training_groups=groups))
+                                      training_groups=groups), table_schemas("fairness"))
     writer.finish({"kind": "blackbox", "config": {}})
     run = Run.open(tmp_path / "run")
     assert run.status == "complete", run.problem

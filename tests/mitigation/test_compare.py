@@ -7,6 +7,7 @@ from fairlearn.metrics import (MetricFrame, false_negative_rate, false_positive_
                                selection_rate, true_negative_rate, true_positive_rate)
 from sklearn.metrics import precision_score
 
+from nnaudit.audits import table_schemas
 from nnaudit.mitigation import (DecisionSpace, Evaluation, Remedy, mitigation_result,
                                 paired_gaps)
 from nnaudit.mitigation._compare import by_group_rates
@@ -134,7 +135,8 @@ def test_a_minority_below_min_group_size_leaves_no_headline_gap(min_group_size, 
     assert ("gaps" in result.figures) == compared
     assert ("gap_metric" in result.summary) == compared
     (tmp_path / "run").mkdir()
-    RunWriter(tmp_path / "run").write_audit(result)   # the declared schema holds either way
+    # the declared schema holds either way
+    RunWriter(tmp_path / "run").write_audit(result, table_schemas("mitigation"))
 
 
 def test_folded_decisions_do_not_pose_as_the_models_accuracy():

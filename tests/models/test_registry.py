@@ -21,7 +21,7 @@ def test_lenet5_has_the_papers_layer_sizes():
     convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
     linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
     assert [c.out_channels for c in convs] == [6, 16]
-    assert [(l.in_features, l.out_features) for l in linears] == [(400, 120), (120, 84), (84, 10)]
+    assert [(f.in_features, f.out_features) for f in linears] == [(400, 120), (120, 84), (84, 10)]
 
 
 def test_switches_add_the_layers_they_name():

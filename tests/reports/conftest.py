@@ -6,6 +6,8 @@ from __future__ import annotations
 import matplotlib
 import pytest
 
+from nnaudit.audits import table_schemas
+
 matplotlib.use("Agg")
 
 from real_results import (SCRIPT_GROUP, energy_result, every_result,  # noqa: E402
@@ -40,7 +42,8 @@ def remedied_run(runs_root, full_run):
 
 @pytest.fixture(scope="session")
 def blackbox_run(runs_root, tmp_path_factory):
-    from nnaudit.audits import AuditInputs, run_order
+    from nnaudit.audits import run_order
+    from nnaudit.inputs import AuditInputs
     from nnaudit.config import RunConfig
     from nnaudit.engines import count_predictions
 
@@ -66,7 +69,7 @@ def incomplete_run(tmp_path):
     from nnaudit.store import RunWriter
 
     writer = RunWriter.create(tmp_path, "interrupted", {"seed": 0})
-    writer.write_audit(energy_result())
+    writer.write_audit(energy_result(), table_schemas("energy"))
     return writer.path
 
 

@@ -82,7 +82,7 @@ def test_fairness_tables_of_a_trained_multiclass_model_are_translated():
                          ids=["score", "labels"])
 def test_fairness_tables_of_the_blackbox_command_are_translated(tmp_path, columns):
     # as `nnaudit fairness` reads a predictions file (audit/pipeline.py::run_blackbox)
-    from nnaudit.blackbox import load_predictions
+    from nnaudit.engines import load_predictions
     from nnaudit.fairness import fairness_audit
 
     rng = np.random.default_rng(1)

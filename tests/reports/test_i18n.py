@@ -11,7 +11,7 @@ import pytest
 from nnaudit.errors import UserInputError
 from nnaudit.results import Finding
 from nnaudit.reports.formatting import format_finding, format_number
-from nnaudit.reports.i18n import has_translation, translate_reason, translator
+from nnaudit.reports.i18n import has_translation, translator
 
 REPO = Path(__file__).resolve().parents[2]
 

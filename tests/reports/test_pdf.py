@@ -216,3 +216,22 @@ def test_a_real_pipeline_run_is_at_most_twelve_pages_in_both_languages(tiny_run,
                     assert flat(format_finding(finding, lang))[:40] in text
         if lang == "fr":
             assert all(h in text for h in FRENCH_HEADINGS[:5])
+
+
+MIN_PRINTED_PT = 7.0
+
+
+@pytest.mark.slow
+def test_no_text_is_printed_below_seven_points(full_run):
+    """Every box that holds text is laid out at 7 pt or more (CSS px are 1/96 in, pt 1/72 in)."""
+    document = layout(report_html(build_report_view(Run.open(full_run), "en"), for_pdf=True))
+    smallest = {}
+    for number, page in enumerate(document.pages, start=1):
+        for box in _boxes(page._page_box):
+            text = getattr(box, "text", None)
+            if text and text.strip():
+                points = box.style["font_size"] * 72 / 96
+                if points < smallest.get(number, (99, ""))[0]:
+                    smallest[number] = (points, text[:40])
+    assert smallest and all(points >= MIN_PRINTED_PT - 1e-6 for points, _ in smallest.values()), \
+        smallest

@@ -10,7 +10,7 @@ from torch import nn
 from nnaudit.robustness import ATTACKS
 from nnaudit.robustness._attacks import (GRID_SPAN, flip_radii, gradient_problem, perturb,
                                          predict, radius_grid)
-from nnaudit.saliency._methods import prepare_model
+from nnaudit.modelprep import prepare_model
 
 IMAGES = (0.0, 1.0)
 FEATURES = (-float("inf"), float("inf"))

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from nnaudit.saliency import _memory
-from nnaudit.saliency._memory import BACKWARD_FACTOR, bytes_per_row, rows_per_pass
-from nnaudit.saliency._methods import Budget, attribute_batched, image_methods, prepare_model
+from nnaudit import modelprep
+from nnaudit.modelprep import BACKWARD_FACTOR, bytes_per_row, prepare_model, rows_per_pass
+from nnaudit.saliency._methods import Budget, attribute_batched, image_methods
 from nnaudit.models import get_model
 
 
@@ -36,9 +36,9 @@ def test_weights_saved_once_are_not_charged_to_each_row():
 
 def test_cpu_pass_is_sized_to_the_working_set(monkeypatch):
     model, example = _conv_net(16), torch.rand(1, 1, 8, 8)
-    expected = int(_memory.CPU_PASS_BYTES // bytes_per_row(model, example))
+    expected = int(modelprep.CPU_PASS_BYTES // bytes_per_row(model, example))
     assert rows_per_pass(model, example, "cpu") == expected > 1
-    monkeypatch.setattr(_memory, "CPU_PASS_BYTES", 1)
+    monkeypatch.setattr(modelprep, "CPU_PASS_BYTES", 1)
     assert rows_per_pass(model, example, "cpu") == 1  # never less than one row
 
 
@@ -92,7 +92,7 @@ def test_gpu_pass_fills_a_share_of_the_free_memory():
     rows = rows_per_pass(model, example, device)
     free, _ = torch.cuda.mem_get_info(device)
     cached = torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
-    room = _memory.GPU_MEMORY_SHARE * (free + cached)
+    room = modelprep.GPU_MEMORY_SHARE * (free + cached)
     assert rows == pytest.approx(room / bytes_per_row(model, example), rel=0.05)
     # A pass of that many rows runs and stays within the card.
     ig = next(m for m in image_methods(Budget(ig_steps=32, rows_per_pass=rows))

@@ -9,7 +9,8 @@ from matplotlib.figure import Figure
 
 from nnaudit.errors import UserInputError
 from nnaudit.saliency import SIMILARITY_THRESHOLD, AttributionMethod, saliency_audit
-from nnaudit.saliency._methods import Budget, attribute_batched, image_methods, prepare_model
+from nnaudit.modelprep import prepare_model
+from nnaudit.saliency._methods import Budget, attribute_batched, image_methods
 from nnaudit.saliency._sanity import cascading_randomization, sanity_verdicts
 from nnaudit.models import get_model
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from nnaudit.audits import table_schemas
 from nnaudit.errors import UserInputError
 from real_results import fairness_result
 
@@ -18,7 +19,7 @@ def complete_run(out, slug="r"):
     writer.write_table("predictions.parquet", pd.DataFrame({"y_true": [0, 1], "y_pred": [0, 0]}))
     writer.write_table("history.parquet", pd.DataFrame({"epoch": [1], "train_loss": [0.5]}))
     writer.write_audit(AuditResult("fairness", tables={"by_group": fairness_result().tables["by_group"]},
-                                   findings=[Finding("{g} is worst", {"g": "a"}, "alert")]))
+                                   findings=[Finding("{g} is worst", {"g": "a"}, "alert")]), table_schemas("fairness"))
     writer.finish({"kind": "trained", "metrics": {"test_accuracy": 0.5}})
     return writer.path
 

@@ -8,7 +8,6 @@ import json
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +15,7 @@ from rich.console import Console
 
 from real_results import fairness_result
 
+from nnaudit.audits import table_schemas
 from nnaudit.results import AuditResult, Finding
 from nnaudit.store import Run, RunWriter, list_runs, manifest_problem
 from nnaudit.summary import print_run_summary, print_run_table, run_summary
@@ -27,7 +27,7 @@ def good_manifest(tmp_path) -> dict:
         "fairness", tables={"by_group": fairness_result().tables["by_group"]},
         findings=[Finding("{worst} has {ratio} times the error rate", {"worst": "b", "ratio": 2.0},
                           "alert")],
-        summary={"worst_group": "b", "worst_group_error": 0.3}, protocol={"threshold": 0.5}))
+        summary={"worst_group": "b", "worst_group_error": 0.3}, protocol={"threshold": 0.5}), table_schemas("fairness"))
     writer.record_skipped("saliency", "no model")
     writer.finish({"kind": "trained", "created_at": "2026-12-02T10:00:00+00:00", "seed": 0,
                    "dataset": {"name": "adult", "card": {}}, "model": {"name": "mlp"},

@@ -7,6 +7,7 @@ import textwrap
 import pandas as pd
 import pytest
 
+from nnaudit.audits import table_schemas
 from nnaudit.errors import UserInputError
 from nnaudit.results import AuditResult, Finding
 from nnaudit.store import Run, RunWriter, atomic_write, list_runs, require_complete
@@ -25,7 +26,7 @@ def _result():
 def test_complete_run_round_trips(tmp_path):
     writer = RunWriter.create(tmp_path, "LeNet5 on shades", {"seed": 3, "data": {"name": "x"}})
     result = _result()
-    writer.write_audit(result)
+    writer.write_audit(result, table_schemas("fairness"))
     writer.finish({"metrics": {"test_accuracy": 0.97}})
 
     run = Run.open(writer.path)
@@ -45,14 +46,14 @@ def test_a_table_that_breaks_its_declared_schema_is_refused_before_any_write(tmp
     hand_made = AuditResult("fairness", tables={
         "by_group": pd.DataFrame({"group": ["a", "b"], "error_rate": [0.1, 0.3]})})
     with pytest.raises(SchemaError, match="fairness/by_group: the declared column 'attribute'"):
-        writer.write_audit(hand_made)
+        writer.write_audit(hand_made, table_schemas("fairness"))
     wrong_kind = _result()
     wrong_kind.tables["by_group"]["n"] = wrong_kind.tables["by_group"]["n"].astype(str)
     with pytest.raises(SchemaError, match="column 'n' is .*, declared int"):
-        writer.write_audit(wrong_kind)
+        writer.write_audit(wrong_kind, table_schemas("fairness"))
     undeclared = AuditResult("fairness", tables={"extra": pd.DataFrame({"a": [1]})})
     with pytest.raises(SchemaError, match="declares no such table"):
-        writer.write_audit(undeclared)
+        writer.write_audit(undeclared, table_schemas("fairness"))
     assert not (writer.path / "fairness").exists() and writer.audits == {}
 
 
@@ -62,8 +63,8 @@ def test_models_an_audit_trained_are_saved_as_state_dicts(tmp_path):
     torch.manual_seed(0)
     model = torch.nn.Linear(3, 2)
     writer = RunWriter.create(tmp_path, "models", {})
-    writer.write_audit(AuditResult(name="memorization", models={"random_labels": model}))
-    writer.write_audit(_result())
+    writer.write_audit(AuditResult(name="memorization", models={"random_labels": model}), table_schemas("memorization"))
+    writer.write_audit(_result(), table_schemas("fairness"))
     writer.finish({})
 
     run = Run.open(writer.path)
@@ -76,7 +77,7 @@ def test_models_an_audit_trained_are_saved_as_state_dicts(tmp_path):
 
 def test_run_without_manifest_is_incomplete_never_a_result(tmp_path):
     writer = RunWriter.create(tmp_path, "x", {"seed": 0})
-    writer.write_audit(_result())  # tables exist, but no manifest yet
+    writer.write_audit(_result(), table_schemas("fairness"))  # tables exist, but no manifest yet
     run = Run.open(writer.path)
     assert run.status == "incomplete"
     assert run.manifest == {} and run.audits == {}

@@ -1,4 +1,4 @@
-"""Black-box mode: audit any model or API from its predictions alone, no weights needed.
+"""The pandas engine (black-box mode): audit any model or API from its predictions alone.
 
 `load_predictions` reads predictions with pandas (a CSV or Parquet file, a glob or a folder of
 them, or a DataFrame), checks them at the edge (every problem is one `UserInputError` sentence
@@ -8,8 +8,8 @@ naming the file, column, value or row) and returns what `fairness_audit` takes::
                               groups=["race", "sex"], positive="1")
     result = fairness_audit(**inputs.audit_kwargs(), n_boot=1000, seed=0)
 
-This is the in-memory engine; `nnaudit.engines.count_predictions` runs the same checks and the
-same counting in DuckDB or Spark for data larger than memory. The checks and their sentences
+This is the in-memory engine (``engine="pandas"``); `nnaudit.engines.count_predictions` runs the
+same checks and the same counting in DuckDB or Spark for data larger than memory. The checks and their sentences
 below are shared by all engines, so a bad file is refused in the same words whatever reads it.
 """
 
@@ -25,8 +25,7 @@ import pandas as pd
 from nnaudit.engines._files import PredictionFiles, check_schemas, find_prediction_files
 from nnaudit.engines._sql import PredictionColumns
 from nnaudit.errors import UserInputError
-from nnaudit.fairness import SCORE_BINS, CellCounts, count_rows
-from nnaudit.fairness._counts import natural_order
+from nnaudit.fairness import SCORE_BINS, CellCounts, count_rows, natural_order
 
 FRAME = "the predictions frame"
 

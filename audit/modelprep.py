@@ -1,4 +1,8 @@
-"""How many input rows one attribution pass may hold: memory is used, not exceeded.
+"""A model made ready for attribution or attack, and how many rows one pass of it may hold.
+
+`prepare_model`: a float32 eval-mode copy whose gradients flow to the inputs only (the saliency
+and robustness audits). `rows_per_pass`: how many input rows one gradient pass may hold:
+memory is used, not exceeded.
 
 A gradient attribution holds, for every row of its batch (an image, or one of its IG steps or
 SmoothGrad samples), the activations autograd saves for the backward pass, and the backward
@@ -17,6 +21,8 @@ The room it may fill depends on the device:
 """
 
 from __future__ import annotations
+
+import copy
 
 import torch
 from torch import nn
@@ -66,3 +72,18 @@ def _saved_bytes(model: nn.Module, batch: torch.Tensor) -> int:
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
         model(batch)
     return sum(storages.values())
+
+
+def prepare_model(model: nn.Module, device: torch.device) -> nn.Module:
+    """A float32 eval-mode copy on ``device`` whose gradients flow to the inputs only.
+
+    In-place activations are switched off: Captum's layer hooks (Grad-CAM) need the layer's
+    output unmodified after the forward pass.
+    """
+    model = copy.deepcopy(model).to(device=device, dtype=torch.float32,
+                                    memory_format=torch.contiguous_format).eval()
+    for module in model.modules():
+        if getattr(module, "inplace", False):
+            module.inplace = False
+    model.requires_grad_(False)
+    return model
