@@ -146,8 +146,8 @@ def damaged_manifests(draw, base: dict) -> str:
     if kind == "garbage":
         return draw(st.binary(max_size=64)).decode("latin-1")
     if kind == "deep":
-        depth = draw(st.integers(30, 3_000))
-        return json.dumps(base | {"metrics": {"x": json.loads("[" * depth + "]" * depth)}})
+        depth = draw(st.integers(30, 3_000))  # spliced as text: json itself would recurse
+        return text[:-1] + ', "extra": ' + "[" * depth + "]" * depth + "}"
     manifest = json.loads(text)
     node, key = manifest, None
     for _ in range(draw(st.integers(1, 4))):  # walk down a few levels, then replace
