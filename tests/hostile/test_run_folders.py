@@ -233,3 +233,10 @@ def test_a_table_file_replaced_by_an_empty_folder_is_named_corrupt(cli, tmp_path
     result = cli("report", runs / "good", "--out", tmp_path / "report")
     one_sentence_exit_2(result, "corrupt", "fairness/by_group.parquet")
     assert not (tmp_path / "report" / "report.html").exists()
+
+
+@pytest.mark.parametrize("sql", ["", ";", "  ;  ", "/* only a comment */", "-- a comment\n"])
+def test_an_empty_query_is_one_sentence(cli, tmp_path, good_run, sql):
+    """The fix is the "sec" helper's rewrite of nnaudit.query (landed on main)."""
+    runs = folder_with(good_run, tmp_path)
+    one_sentence_exit_2(cli("query", "--runs", runs, "--", sql))
