@@ -263,7 +263,7 @@ def _kinds(frame: pd.DataFrame) -> dict[str, str]:
         kinds[str(name)] = ("boolean" if pd.api.types.is_bool_dtype(dtype) else
                             "integer" if pd.api.types.is_integer_dtype(dtype) else
                             "float" if pd.api.types.is_float_dtype(dtype) else
-                            _object_kind(frame[name]) if dtype == object else
+                            _object_kind(frame[name]) if dtype == object else  # noqa: E721
                             "string" if pd.api.types.is_string_dtype(dtype) else str(dtype))
     return kinds
 
