@@ -301,9 +301,10 @@ class RunConfig:
         _check(self.device in DEVICES or self.device.startswith("cuda:"), "device",
                "auto, cpu, cuda or cuda:N", self.device)
         self.train.seed = self.seed  # one seed drives the run, its training included
-        if self.data.options or self.model.options:  # the registries import torch
-            check_plugin_options(self.data.name, self.data.options, self.model.name,
-                                 self.model.options)
+        if self.data.options:  # the registry imports torch
+            check_plugin_options("data", self.data.name, self.data.options)
+        # model.options are checked by the pipeline before any data (`nnaudit audit` hands
+        # them to the user's own factory instead of a registered model)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, without the derived keys (``train.seed`` is the top-level ``seed``)."""
@@ -320,36 +321,35 @@ OPTION_RANGES = {"dropout": (0.0, 1.0, "a probability from 0 to 1"),
                  "skew": (0.0, 1.0, "a share from 0 to 1")}
 
 
-def check_plugin_options(dataset: str, data_options: dict[str, Any], model: str,
-                         model_options: dict[str, Any]) -> None:
-    """``data.options`` and ``model.options`` against the loader's and the builder's keyword
-    parameters: known names, the type of each default (a bool, a number, a list), and the
-    ranges of `OPTION_RANGES`; so a bad value is refused when the config is read, not by torch
-    in the middle of a run."""
+def check_plugin_options(section: str, name: str, options: dict[str, Any]) -> None:
+    """``data.options`` or ``model.options`` (``section``) against the registered loader's or
+    builder's keyword parameters: known names, the type of each default (a bool, a number, a
+    list), and the ranges of `OPTION_RANGES`; so a bad value is refused before any training,
+    not by torch in the middle of a run."""
     import inspect
 
-    from nnaudit.data.registry import _REGISTRY as DATASETS
-    from nnaudit.models.registry import _REGISTRY as MODELS
-
-    for section, name, options, registry, skip in (
-            ("data", dataset, data_options, DATASETS, {"seed", "data_dir"}),
-            ("model", model, model_options, MODELS, {"input_shape", "num_classes"})):
-        if not options:
-            continue
-        entries = registry.entries()
-        if name not in entries:
-            raise UserInputError(f"{section}.name {name!r} is not one of: "
-                                 f"{', '.join(sorted(entries))}.")
-        entry = entries[name]
-        function = entry.resolve() if hasattr(entry, "resolve") else entry.builder
-        parameters = {p.name: p for p in inspect.signature(function).parameters.values()
-                      if p.name not in skip}
-        for option, value in options.items():
-            key = f"{section}.options.{option}"
-            if option not in parameters:
-                raise UserInputError(f"{section} {name!r} has no option {option!r} ({key}); its "
-                                     f"options are: {', '.join(parameters) or 'none'}.")
-            _check_option(key, value, parameters[option].default)
+    if section == "data":
+        from nnaudit.data.registry import _REGISTRY as registry
+        skip = {"seed", "data_dir"}
+    else:
+        from nnaudit.models.registry import _REGISTRY as registry
+        skip = {"input_shape", "num_classes"}
+    if not options:
+        return
+    entries = registry.entries()
+    if name not in entries:
+        raise UserInputError(f"{section}.name {name!r} is not one of: "
+                             f"{', '.join(sorted(entries))}.")
+    entry = entries[name]
+    function = entry.resolve() if hasattr(entry, "resolve") else entry.builder
+    parameters = {p.name: p for p in inspect.signature(function).parameters.values()
+                  if p.name not in skip}
+    for option, value in options.items():
+        key = f"{section}.options.{option}"
+        if option not in parameters:
+            raise UserInputError(f"{section} {name!r} has no option {option!r} ({key}); its "
+                                 f"options are: {', '.join(parameters) or 'none'}.")
+        _check_option(key, value, parameters[option].default)
 
 
 def _check_option(key: str, value: Any, default: Any) -> None:

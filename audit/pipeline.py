@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from nnaudit.audits import run_order, table_schemas
-from nnaudit.config import RunConfig
+from nnaudit.config import RunConfig, check_plugin_options
 from nnaudit.errors import UserInputError
 from nnaudit.inputs import AuditInputs
 from nnaudit.messages import N_
@@ -100,6 +100,7 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
 
     stage = on_stage or (lambda _name: None)
     check_reachable(config.compute)  # before any work: a cluster that is not there
+    check_plugin_options("model", config.model.name, config.model.options)  # before any data
     if resume_dir is not None:
         check_resumable(resume_dir, config)
     seed_everything(config.seed)
