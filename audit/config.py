@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from nnaudit.audits import DEFAULT_AUDITS, expand_audit_names
+from nnaudit.nesting import MAX_DEPTH, nesting_depth
 from nnaudit.errors import UserInputError
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -35,6 +36,7 @@ FAIRNESS_CRITERIA = ("equalized_odds", "equal_opportunity", "predictive_parity",
                      "demographic_parity", "accuracy_parity", "tpr", "fpr", "fnr", "tnr", "ppv",
                      "npv", "selection_rate", "error_rate", "accuracy")
 MAX_SEED = 2**32 - 1  # NumPy's legacy seeding takes 32 bits
+MIN_BOOT, MAX_BOOT = 100, 100_000
 
 
 def _check(condition: bool, key: str, requirement: str, value: Any) -> None:
@@ -152,8 +154,9 @@ class FairnessConfig:
                "a number in [0, 1]", self.threshold)
         _check(self.min_group_size >= 1, "fairness.min_group_size", "at least 1",
                self.min_group_size)
-        _check(self.n_boot >= 100, "fairness.n_boot",
-               "at least 100 (fewer resamples give no usable 95 % interval)", self.n_boot)
+        _check(MIN_BOOT <= self.n_boot <= MAX_BOOT, "fairness.n_boot",
+               f"between {MIN_BOOT} (fewer resamples give no usable 95 % interval) and "
+               f"{MAX_BOOT} (more change no interval and outgrow memory)", self.n_boot)
 
 
 @dataclass
@@ -165,6 +168,7 @@ class SaliencyConfig:
 
     def __post_init__(self) -> None:
         _check(self.n_examples >= 1, "saliency.n_examples", "at least 1", self.n_examples)
+        # the method names are checked by the pipeline before any data (nnaudit.saliency)
 
 
 @dataclass
@@ -187,6 +191,7 @@ class RobustnessConfig:
                self.n_examples)
         _check(all(_finite(r) and r >= 0 for r in self.radii), "robustness.radii",
                "finite radii at least 0", self.radii)
+        # names and severities are checked by the pipeline before any data (nnaudit.robustness)
 
 
 @dataclass
@@ -298,6 +303,9 @@ class RunConfig:
         _check(self.device in DEVICES or self.device.startswith("cuda:"), "device",
                "auto, cpu, cuda or cuda:N", self.device)
         self.train.seed = self.seed  # one seed drives the run, its training included
+        # data.options and model.options are checked by the pipeline before any data
+        # (`nnaudit.pipeline.check_settings`): the registries import torch, and `nnaudit audit`
+        # hands model.options to the user's own factory instead of a registered model.
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, without the derived keys (``train.seed`` is the top-level ``seed``)."""
@@ -307,6 +315,11 @@ class RunConfig:
     def from_dict(cls, data: dict[str, Any], *, source: str = "the config") -> "RunConfig":
         """Build from plain data, checking every key and coercing strings from the CLI."""
         return _build(cls, data, source, ())
+
+
+# Options whose values have a range beyond their type, whichever model or dataset takes them.
+OPTION_RANGES = {"dropout": (0.0, 1.0, "a probability from 0 to 1"),
+                 "skew": (0.0, 1.0, "a share from 0 to 1")}
 
 
 FREE_FORM = {("data", "options"), ("model", "options")}
@@ -324,16 +337,25 @@ def load_config(path: Path | None = None,
     return _build(RunConfig, merged, "the config", ())
 
 
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise UserInputError(f"config file {path} does not exist.")
+    too_deep = UserInputError(f"config file {path} is nested more than {MAX_DEPTH} levels deep "
+                              "(arrays, tables or dotted keys); no setting is that deep.")
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
+    except RecursionError:
+        raise too_deep from None
     except tomllib.TOMLDecodeError as exc:
         raise UserInputError(f"config file {path} is not valid TOML: {exc}.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserInputError(f"config file {path} cannot be read: {exc}.") from None
+    if nesting_depth(data) > MAX_DEPTH:
+        raise too_deep
+    return data
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -343,9 +365,16 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     key, raw = (s.strip() for s in text.split("=", 1))
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         value = raw
+    if key.count(".") >= MAX_DEPTH or nesting_depth(value) > MAX_DEPTH:
+        raise UserInputError(f"--set {_short(key)}=...: no setting is nested more than "
+                             f"{MAX_DEPTH} levels deep.")
     return key, value
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 # --- building sections from plain data -----------------------------------------------------

@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 
 from nnaudit.audits import run_order, table_schemas
-from nnaudit.config import RunConfig
+from nnaudit.config import OPTION_RANGES, RunConfig
+from nnaudit.config import _check as check
+from nnaudit.config import _finite as finite
 from nnaudit.errors import UserInputError
 from nnaudit.inputs import AuditInputs
 from nnaudit.messages import N_
@@ -100,6 +102,9 @@ def run_pipeline(config: RunConfig, *, resume_dir: Path | None = None,
 
     stage = on_stage or (lambda _name: None)
     check_reachable(config.compute)  # before any work: a cluster that is not there
+    check_settings(config)  # before any data
+    if resume_dir is not None:
+        check_resumable(resume_dir, config)
     seed_everything(config.seed)
     device = run_device(config)
     stage("data")
@@ -153,6 +158,7 @@ def run_audit(config: RunConfig, model: Any, *, weights: Path | str | None = Non
 
     stage = on_stage or (lambda _name: None)
     check_reachable(config.compute)  # before any work: a cluster that is not there
+    check_settings(config, model_options=False)  # before any data
     seed_everything(config.seed)
     device = run_device(config)
     stage("data")
@@ -417,6 +423,12 @@ def run_device(config: RunConfig):
 def _open_writer(config: RunConfig, resume_dir: Path | None, default_slug: str) -> RunWriter:
     if resume_dir is None:
         return RunWriter.create(Path(config.out), config.name or default_slug, config.to_dict())
+    return RunWriter(check_resumable(resume_dir, config).path)
+
+
+def check_resumable(resume_dir: Path, config: RunConfig) -> Run:
+    """The interrupted run to continue with ``config``; refused, before any data is loaded,
+    when it is not interrupted, has no checkpoint or was started with other settings."""
     run = Run.open(resume_dir)
     if run.status != "incomplete":
         raise UserInputError(f"{resume_dir} is {run.status}, not an interrupted run: nothing "
@@ -426,8 +438,42 @@ def _open_writer(config: RunConfig, resume_dir: Path | None, default_slug: str) 
                              "epoch, so start it again instead.")
     from nnaudit.train import check_checkpoint
 
+    check_resumed_settings(run, config)
     check_checkpoint(run.path / "checkpoint.pt", config.train)  # before anything is written
-    return RunWriter(run.path)
+    return run
+
+
+# What changes a run's data, model or audits: a resumed run must keep all of it ([train] is
+# checked against the checkpoint itself, speed-only keys excepted). Where the run is written,
+# its device, threads, reports and energy meter may change.
+RESUMED_SECTIONS = ("seed", "data", "model", "train", "audits", "fairness", "saliency",
+                    "robustness")
+
+
+def check_resumed_settings(run: Run, config: RunConfig) -> None:
+    """Refuse to resume ``run`` with a setting that differs from its stored config.toml."""
+    from nnaudit.train import SPEED_ONLY
+
+    try:
+        stored = RunConfig.from_dict(run.config, source=f"{run.name}/config.toml").to_dict()
+    except UserInputError as exc:
+        raise UserInputError(f"{run.path} cannot be resumed: its config.toml is refused "
+                             f"({exc})") from None
+    wanted = config.to_dict()
+    for section in RESUMED_SECTIONS:
+        for key, old, new in _differences(section, stored[section], wanted[section]):
+            if section == "train" and key.split(".")[1] in SPEED_ONLY:
+                continue
+            raise UserInputError(f"{run.path} was started with {key} = {old!r}, not {new!r}; "
+                                 "resume it with the same settings, or start a new run.")
+
+
+def _differences(key: str, old: Any, new: Any):
+    if isinstance(old, dict) and isinstance(new, dict):
+        for name in sorted(set(old) | set(new)):
+            yield from _differences(f"{key}.{name}", old.get(name), new.get(name))
+    elif old != new:
+        yield key, old, new
 
 
 def energy_meter(config: RunConfig):
@@ -511,3 +557,78 @@ def run_slices(predictions: Path | str, *, label: str, config: RunConfig,
     writer.finish(manifest)
     write_reports(writer.path, config)
     return writer.path
+
+
+def check_plugin_options(section: str, name: str, options: dict[str, Any]) -> None:
+    """``data.options`` or ``model.options`` (``section``) against the registered loader's or
+    builder's keyword parameters: known names, the type of each default (a bool, a number, a
+    list), and the ranges of `OPTION_RANGES`; so a bad value is refused before any training,
+    not by torch in the middle of a run."""
+    import inspect
+
+    if section == "data":
+        from nnaudit.data.registry import _REGISTRY as registry
+        skip = {"seed", "data_dir"}
+    else:
+        from nnaudit.models.registry import _REGISTRY as registry
+        skip = {"input_shape", "num_classes"}
+    if not options:
+        return
+    entries = registry.entries()
+    if name not in entries:
+        raise UserInputError(f"{section}.name {name!r} is not one of: "
+                             f"{', '.join(sorted(entries))}.")
+    entry = entries[name]
+    function = entry.resolve() if hasattr(entry, "resolve") else entry.builder
+    parameters = {p.name: p for p in inspect.signature(function).parameters.values()
+                  if p.name not in skip}
+    for option, value in options.items():
+        key = f"{section}.options.{option}"
+        if option not in parameters:
+            raise UserInputError(f"{section} {name!r} has no option {option!r} ({key}); its "
+                                 f"options are: {', '.join(parameters) or 'none'}.")
+        _check_option(key, value, parameters[option].default)
+
+
+def _check_option(key: str, value: Any, default: Any) -> None:
+    if isinstance(default, bool):
+        check(isinstance(value, bool), key, "true or false", value)
+    elif isinstance(default, int):
+        check(isinstance(value, int) and not isinstance(value, bool), key, "a whole number",
+              value)
+    elif isinstance(default, float):
+        check(finite(value) and not isinstance(value, bool), key, "a finite number", value)
+    elif isinstance(default, (list, tuple)):
+        check(isinstance(value, (list, tuple)), key, "a list", value)
+    bounds = OPTION_RANGES.get(key.rpartition(".")[2])
+    if bounds is not None and finite(value) and not isinstance(value, bool):
+        low, high, requirement = bounds
+        check(low <= value <= high, key, requirement, value)
+
+
+def check_settings(config: RunConfig, *, model_options: bool = True) -> None:
+    """The settings that only the audits and registries can check (their names import torch),
+    refused before any data is loaded: ``data.options`` and ``model.options`` (not for
+    `nnaudit audit`, whose factory is the user's), robustness corruptions, attacks and
+    severities, saliency methods."""
+    check_plugin_options("data", config.data.name, config.data.options)
+    if model_options:
+        check_plugin_options("model", config.model.name, config.model.options)
+    robustness = config.robustness
+    if robustness.corruptions or robustness.severities or robustness.attacks:
+        from nnaudit.robustness import ATTACKS, CORRUPTIONS, MAX_SEVERITY
+
+        for key, names, known in (("robustness.corruptions", robustness.corruptions, CORRUPTIONS),
+                                  ("robustness.attacks", robustness.attacks, [*ATTACKS, "none"])):
+            odd = next((n for n in names if n not in known), None)
+            check(odd is None, key, "names from " + ", ".join(known), odd)
+        odd = next((v for v in robustness.severities if not 0 <= v <= MAX_SEVERITY), None)
+        check(odd is None, "robustness.severities",
+              f"whole numbers from 0 (clean) to {MAX_SEVERITY}", odd)
+    if config.saliency.methods:
+        from nnaudit.saliency import Budget, image_methods, tabular_methods
+
+        known = list(dict.fromkeys(m.name for m in [*image_methods(Budget()),
+                                                    *tabular_methods(Budget())]))
+        odd = next((m for m in config.saliency.methods if m not in known), None)
+        check(odd is None, "saliency.methods", "names from " + ", ".join(known), odd)

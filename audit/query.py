@@ -4,7 +4,8 @@ A sweep (seeds, noise levels, models) leaves one run directory per point; the qu
 usually across them ("the worst-group error of every run"). The views, each with a ``run``
 column first and the tables of all runs stacked by column name (a column a run lacks is NULL):
 
-- ``runs``: one row per run directory, from the manifests: ``run``, ``status``, ``kind``,
+- ``runs``: one row per run directory, from the manifests: ``run``, ``status``, ``problem``
+  (why a run is not a result: corrupt, failed or interrupted), ``kind``,
   ``created_at``, ``dataset``, ``model``, ``seed``, ``test_accuracy``, and each audit's
   headline numbers as ``<audit>_<key>`` (``fairness_worst_group_error``, ``energy_total_kwh``).
 - ``<audit>_<table>`` for every table of a complete run: ``fairness_by_group``,
@@ -108,7 +109,8 @@ def runs_frame(runs: list[Run]) -> pd.DataFrame:
     for run in runs:
         manifest = run.manifest
         row: dict[str, Any] = {
-            "run": run.name, "status": run.status, "kind": manifest.get("kind"),
+            "run": run.name, "status": run.status, "problem": run.problem,
+            "kind": manifest.get("kind"),
             "created_at": manifest.get("created_at"),
             "dataset": (manifest.get("dataset") or {}).get("name"),
             "model": (manifest.get("model") or {}).get("name"),

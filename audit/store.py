@@ -49,6 +49,7 @@ from typing import Any, Iterator, Mapping
 import pandas as pd
 
 from nnaudit.atomic import atomic_torch_save, atomic_write, atomic_write_text
+from nnaudit.nesting import MAX_DEPTH, nesting_depth
 from nnaudit.errors import UserInputError, environment_error, one_line
 from nnaudit.results import AuditResult, Finding
 from nnaudit.schema import SchemaError, TableSchema
@@ -91,6 +92,17 @@ def library_versions() -> dict[str, str]:
         except PackageNotFoundError:
             pass
     return versions
+
+
+def check_writable_folder(folder: Path) -> None:
+    """Make ``folder`` and write a file in it, before a command computes for minutes: a
+    read-only or full place fails now with the OSError that `environment_error` words."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UserInputError(f"the output folder {str(folder)!r} is a file, not a folder.")
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(folder / ".nnaudit-write-check", "")
+    (folder / ".nnaudit-write-check").unlink()
 
 
 class RunWriter:
@@ -204,6 +216,31 @@ class RunWriter:
             "audits": self.audits,
         }
         return self.write_json(MANIFEST, full)
+
+
+# What a reader accepts of a run's own files: a manifest or config beyond these is damaged or
+# hostile (a real manifest is a few hundred kB, nested 8 levels), and is listed as corrupt.
+MAX_MANIFEST_BYTES = 64 * 2**20
+MAX_CONFIG_BYTES = 2**20
+TOO_DEEP = f"it is nested more than {MAX_DEPTH} levels deep"
+
+
+def read_bounded(path: Path, limit: int) -> str:
+    """The text of a regular file of at most ``limit`` bytes: a pipe or a device (which would
+    block or never end) and an oversized file are refused with a ValueError saying which."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens, never blocks
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path.name} is not a regular file (a pipe, a device or a socket)")
+        if info.st_size > limit:
+            raise ValueError(f"{path.name} is larger than {limit // 2**20} MiB")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{path.name} is larger than {limit // 2**20} MiB")
+    return data.decode("utf-8")
 
 
 def _drop_none(obj: Any) -> Any:
@@ -349,9 +386,13 @@ class Run:
             file = self.file(MANIFEST)
             if not file.exists():
                 return None, None
-            data = json.loads(file.read_text(encoding="utf-8"))
+            data = json.loads(read_bounded(file, MAX_MANIFEST_BYTES))
+        except RecursionError:
+            return None, f"manifest.json cannot be read: {TOO_DEEP}"
         except (OSError, ValueError) as exc:  # UserInputError (outside the run) is a ValueError
-            return None, f"manifest.json cannot be read: {exc}"
+            return None, f"manifest.json cannot be read: {one_line(exc)}"
+        if nesting_depth(data) > MAX_DEPTH:
+            return None, f"manifest.json cannot be read: {TOO_DEEP}"
         problem = manifest_problem(data)
         return (None, problem) if problem else (data, None)
 
@@ -365,7 +406,7 @@ class Run:
         """complete, failed, incomplete (no manifest yet) or corrupt (unreadable manifest, or a
         run outside its folder)."""
         data, error = self._manifest_or_error
-        if error:
+        if error or self._config_or_error[1]:
             return "corrupt"
         if data is None:
             return "incomplete"
@@ -373,8 +414,10 @@ class Run:
 
     @property
     def problem(self) -> str | None:
-        """Why this run is not a result, in one sentence; None for a complete run."""
+        """Why this run is not a result, in one sentence; for a complete run, the reports its
+        config asked for that were not written (an interruption after the manifest), or None."""
         data, error = self._manifest_or_error
+        error = error or (None if self.escapes_folder else self._config_or_error[1])
         if error:
             return error
         if data is None:
@@ -385,7 +428,22 @@ class Run:
                     "run it again")
         if data["status"] != "complete":
             return data.get("error") or f"status is {data['status']}"
-        return None
+        return self._unwritten_reports()
+
+    def _unwritten_reports(self) -> str | None:
+        """A complete run whose config asked for reports that are not there: the run was
+        interrupted (or failed) while they were written, after its manifest."""
+        report = self.config.get("report")
+        if not isinstance(report, dict):
+            return None
+        missing = [ext for ext in ("html", "pdf")
+                   if report.get(ext) is True and not (self.path / f"report.{ext}").is_file()]
+        if not missing:
+            return None
+        lang = report.get("lang") if report.get("lang") in ("en", "fr") else "en"
+        return (f"its report ({', '.join(f'report.{ext}' for ext in missing)}) was not "
+                f"written: write it with `nnaudit report {self.path} --format "
+                f"{','.join(missing)} --lang {lang}`")
 
     @property
     def is_complete(self) -> bool:
@@ -396,16 +454,24 @@ class Run:
         return self.path.name
 
     @cached_property
-    def config(self) -> dict[str, Any]:
-        """config.toml, else the manifest's config; {} when neither can be read."""
+    def _config_or_error(self) -> tuple[dict[str, Any], str | None]:
         try:  # Run.file refuses a run outside its folder (UserInputError, a ValueError)
             file = self.file(CONFIG)
             if not file.exists():
-                return self.manifest.get("config", {})
-            with file.open("rb") as fh:
-                return tomllib.load(fh)
-        except (OSError, ValueError):  # tomllib.TOMLDecodeError is a ValueError
-            return {}
+                return self.manifest.get("config", {}), None
+            data = tomllib.loads(read_bounded(file, MAX_CONFIG_BYTES))
+        except RecursionError:
+            return {}, f"config.toml cannot be read: {TOO_DEEP}"
+        except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+            return {}, f"config.toml cannot be read: {one_line(exc)}"
+        if nesting_depth(data) > MAX_DEPTH:
+            return {}, f"config.toml cannot be read: {TOO_DEEP}"
+        return data, None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """config.toml, else the manifest's config; {} when neither can be read."""
+        return self._config_or_error[0]
 
     @property
     def audits(self) -> dict[str, dict[str, Any]]:
@@ -459,6 +525,9 @@ class Run:
     def _read_table(self, rel: str) -> pd.DataFrame:
         """A Parquet file of the run; a damaged one is bad input that names itself."""
         file = self.file(rel)
+        if file.exists() and not file.is_file():  # pyarrow would read a folder as a dataset
+            raise UserInputError(f"run {self.name} is corrupt: {rel} is a folder or a device, "
+                                 "not a Parquet file.")
         try:
             return pd.read_parquet(file)
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError

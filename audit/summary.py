@@ -91,7 +91,7 @@ def print_run_table(runs: list[Run], console) -> None:
         console.print("No runs yet: `nnaudit run` makes one.")
         return
     table = Table("run", "status", "date", "dataset", "model", "test acc", "worst group error",
-                  "energy")
+                  "energy", "problem")
     table.columns[0].no_wrap = True  # a run name is copied whole into the next command
     for run in runs:
         summary = run_summary(run)
@@ -104,7 +104,8 @@ def print_run_table(runs: list[Run], console) -> None:
                                 f"({h['worst_group'] or '-'})")
                       if h["worst_group_error"] is not None else "-",
                       in_units(h["energy_kwh"], ENERGY_UNITS)
-                      if h["energy_kwh"] is not None else "-")
+                      if h["energy_kwh"] is not None else "-",
+                      user_text(summary["problem"] or ""))
     console.print(table)
 
 

@@ -77,7 +77,7 @@ def load_user_model(spec: Any, *, input_shape: tuple[int, ...], num_classes: int
             "parameters": _parameters(spec)})
     if callable(spec) and not isinstance(spec, (str, Path)):
         name = f"{getattr(spec, '__module__', '?')}:{getattr(spec, '__qualname__', repr(spec))}"
-        return _from_callable(name, spec, weights, options)
+        return _from_callable(name, spec, weights, options, input_shape)
     spec = str(spec)
     path = Path(spec).expanduser()
     if path.is_dir():
@@ -91,7 +91,7 @@ def load_user_model(spec: Any, *, input_shape: tuple[int, ...], num_classes: int
                                  "it carries its own weights.")
         return _from_export(path, trust_model_file)
     if ":" in spec:
-        return _from_factory(spec, weights, options)
+        return _from_factory(spec, weights, options, input_shape)
     if path.suffix in (".pt", ".pth", ".pt2") or path.exists():
         raise UserInputError(f"model {spec!r} is neither a run directory nor an exported model "
                              "file (.pt2 or TorchScript) that exists.")
@@ -141,14 +141,16 @@ def _from_run(path: Path, input_shape, num_classes) -> UserModel:
                      reference_accuracy=lookup(run.manifest, "metrics", "test_accuracy"))
 
 
-def _from_factory(spec: str, weights, options: dict[str, Any]) -> UserModel:
+def _from_factory(spec: str, weights, options: dict[str, Any], input_shape) -> UserModel:
     target, _, attribute = spec.rpartition(":")
-    return _from_callable(spec, _import_callable(target, attribute, spec), weights, options)
+    return _from_callable(spec, _import_callable(target, attribute, spec), weights, options,
+                          input_shape)
 
 
 def _from_callable(spec: str, function: Callable[..., nn.Module], weights,
-                   options: dict[str, Any]) -> UserModel:
-    make = ModelFactory(spec, function, options)
+                   options: dict[str, Any], input_shape) -> UserModel:
+    # lazy modules (nn.LazyLinear) get their shapes from one dry pass on the dataset's shape
+    make = ModelFactory(spec, function, options, input_shape=tuple(input_shape))
     try:
         model = make()
     except UserInputError:

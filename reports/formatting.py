@@ -9,6 +9,7 @@ that format one value.
 
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
 from typing import Any, Iterator, Literal
@@ -57,6 +58,14 @@ def format_number(value: Any, lang: str, kind: NumberKind = "decimal") -> str:
     same fraction as a number of percent, no sign (0.041 -> "4.1"), for tables whose heading
     says "%"; ``integer``: rounded, grouped.
     """
+    # Babel formats through Decimal, whose default context (28 digits) cannot quantize a
+    # double beyond about 1e28 (a damaged manifest's 1e308): give it every digit a double has.
+    with decimal.localcontext() as context:
+        context.prec = 400
+        return _format_number(value, lang, kind)
+
+
+def _format_number(value: Any, lang: str, kind: NumberKind) -> str:
     if is_undefined(value):
         return UNDEFINED
     if isinstance(value, (bool, np.bool_)):

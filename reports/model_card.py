@@ -129,6 +129,9 @@ def build_model_card(run: Run, fmt: Formatter) -> ModelCard:
     size = card.get("size")
     data = _present([
         (_("Source"), str(card.get("source") or "")),
+        # a predictions source may be several files, each counted once (links resolved)
+        (_("Files read"), fmt.number(card["files"], "integer")
+         if type(card.get("files")) is int else ""),
         (_("Citation"), str(card.get("citation") or "")),
         (_("License"), str(card.get("license") or "")),
         (_("Size"), ", ".join(f"{k}: {fmt.number(v)}" for k, v in size.items())

@@ -68,7 +68,8 @@ def count_predictions(source: Path | str | pd.DataFrame | Any, *, label: str,
 
     Every engine gives the same counts, card and error sentences for the same data.
     """
-    columns = prediction_columns(label, pred=pred, score=score, groups=groups)
+    columns = prediction_columns(label, pred=pred, score=score, groups=groups,
+                                 threshold=threshold)
     engine = _choose(engine, source, spark, spark_master)
     if engine == "pandas":
         inputs = load_predictions(source, label=label, pred=pred, score=score, threshold=threshold,
@@ -144,7 +145,9 @@ def _count(runner, files: PredictionFiles, columns: PredictionColumns, kinds: di
         row = runner.query(score_range_sql(columns, kinds)).iloc[0]
         if pd.notna(row["score_min"]):
             score_range = (float(row["score_min"]), float(row["score_max"]))
-        missing_scores, non_numeric = int(row["missing"] or 0), int(row["non_numeric"] or 0)
+        # SUM over no rows is NULL (NaN here): a file with a header only
+        missing_scores, non_numeric = (int(row[k]) if pd.notna(row[k]) else 0
+                                       for k in ("missing", "non_numeric"))
     low, high = score_range or (0.0, 0.0)
     table = runner.query(cells_sql(columns, kinds, threshold=0.5 if threshold is None else threshold,
                                    score_low=low, score_high=high, bins=bins))

@@ -7,7 +7,9 @@ disagreeing on a column's type) is refused with one sentence naming the file and
 
 from __future__ import annotations
 
+import csv
 import glob
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +18,10 @@ from nnaudit.errors import UserInputError
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".txt": "csv"}
 GLOB_CHARACTERS = set("*?[")
 
-# Column kinds the SQL text distinguishes (each engine maps its own types onto them).
+# Column kinds the SQL text distinguishes (each engine maps its own types onto them); any other
+# type keeps its engine's name (a timestamp, a list, a struct) and is refused by `check_schemas`.
 NUMBER_KINDS = frozenset({"integer", "float", "decimal"})
+READABLE_KINDS = NUMBER_KINDS | {"boolean", "string"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,8 @@ class PredictionFiles:
 
 def find_prediction_files(source: Path | str) -> PredictionFiles:
     """The Parquet or CSV files named by ``source``: a file, a glob, or a folder (searched
-    recursively, so a partitioned dataset's folder works)."""
+    recursively, so a partitioned dataset's folder works). A file reached twice (a symbolic
+    link beside its target, a link loop under ``**``) is read once."""
     text = str(source)
     path = Path(text)
     if GLOB_CHARACTERS & set(text):
@@ -58,15 +63,54 @@ def find_prediction_files(source: Path | str) -> PredictionFiles:
         name = path.resolve().name
     elif path.is_file():
         files, name = [path], path.stem
+    elif path.exists():
+        raise UserInputError(f"Predictions file {text} is not a regular file (a device, a pipe "
+                             "or a socket), so it is not read.")
     else:
         raise UserInputError(f"Predictions file {text} does not exist.")
+    files = _once_each(sorted(files, key=str))
     formats = {FORMATS.get(p.suffix.lower()) for p in files}
     if None in formats:
         odd = next(p for p in files if p.suffix.lower() not in FORMATS)
         raise UserInputError(f"{odd} is neither CSV (.csv) nor Parquet (.parquet).")
     if len(formats) > 1:
         raise UserInputError(f"{text} mixes Parquet and CSV files; point it at one format.")
-    return PredictionFiles(text, name, tuple(sorted(files, key=str)), formats.pop())
+    file_format = formats.pop()
+    for file in files:
+        _check_unique_header(file, file_format)
+    return PredictionFiles(text, name, tuple(files), file_format)
+
+
+def _once_each(files: list[Path]) -> list[Path]:
+    """The first of the files that share a real path (symbolic links resolved)."""
+    seen: set[str] = set()
+    kept = []
+    for file in files:
+        real = os.path.realpath(file)
+        if real not in seen:
+            seen.add(real)
+            kept.append(file)
+    return kept
+
+
+def _check_unique_header(file: Path, file_format: str) -> None:
+    """Two columns of one name would be read as the first one silently: refused."""
+    try:
+        if file_format == "parquet":
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(file).names
+        else:
+            with open(file, newline="", encoding="utf-8", errors="replace") as fh:
+                names = [n.strip() for n in next(csv.reader(fh), [])]
+    except Exception:  # unreadable: the engine that reads it names the problem
+        return
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise UserInputError(f"{file} has two columns named {name!r}; rename one so each "
+                                 "column has its own name.")
+        seen.add(name)
 
 
 def check_schemas(files: PredictionFiles, schemas: dict[Path, dict[str, str]],
@@ -92,6 +136,12 @@ def check_schemas(files: PredictionFiles, schemas: dict[Path, dict[str, str]],
         if missing:
             raise UserInputError(f"{missing[0]} has no column {column!r}, which the other files "
                                  f"of {files.source} have.")
+        odd_type = next((f for f in files.files
+                          if schemas[f][column] not in READABLE_KINDS), None)
+        if odd_type is not None:
+            raise UserInputError(f"Column {column!r} of {odd_type} holds {schemas[odd_type][column]}"
+                                 " values; a label, prediction, score or group column must hold "
+                                 "numbers, booleans or text.")
         if column == score:
             continue
         family = {f: _family(schemas[f][column]) for f in files.files}
@@ -103,8 +153,7 @@ def check_schemas(files: PredictionFiles, schemas: dict[Path, dict[str, str]],
 
 
 def _family(kind: str) -> str:
-    return "numbers" if kind in NUMBER_KINDS else {"boolean": "booleans", "string": "text"}.get(
-        kind, f"{kind} values")
+    return "numbers" if kind in NUMBER_KINDS else {"boolean": "booleans", "string": "text"}[kind]
 
 
 def _glob_folder(pattern: Path) -> Path:

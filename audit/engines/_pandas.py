@@ -70,7 +70,8 @@ def load_predictions(source: Path | str | pd.DataFrame, *, label: str, pred: str
     threshold defaults to 0.5). ``groups`` names the sensitive-attribute columns.
     ``positive`` is the positive class, by default the second of two sorted label values.
     """
-    columns = prediction_columns(label, pred=pred, score=score, groups=groups)
+    columns = prediction_columns(label, pred=pred, score=score, groups=groups,
+                                 threshold=threshold)
     frame, files, at = _read(source, columns)
     where = files.source
     if len(frame) == 0:
@@ -119,10 +120,19 @@ def load_predictions(source: Path | str | pd.DataFrame, *, label: str, pred: str
 # --- the checks every engine shares ------------------------------------------------------------
 
 def prediction_columns(label: str, *, pred: str | None, score: str | None,
-                       groups: list[str] | str) -> PredictionColumns:
-    """The columns to read, or the sentence saying what is wrong with the arguments."""
+                       groups: list[str] | str, threshold: float | None = None
+                       ) -> PredictionColumns:
+    """The columns to read, or the sentence saying what is wrong with the arguments (the
+    threshold included: a NaN or infinite one must never reach an engine's SQL)."""
     if isinstance(groups, str):
         groups = [g.strip() for g in groups.split(",") if g.strip()]
+    if threshold is not None and not np.isfinite(threshold):
+        raise UserInputError(f"The threshold (--threshold) must be a finite number, not "
+                             f"{threshold}.")
+    repeated = next((g for i, g in enumerate(groups) if g in groups[:i]), None)
+    if repeated is not None:
+        raise UserInputError(f"Group column {repeated!r} is named twice in --groups; name each "
+                             "sensitive attribute once.")
     if (pred is None) == (score is None):
         raise UserInputError("Give either a prediction column (--pred) or a score column "
                              "(--score), not both and not neither.")
@@ -253,9 +263,21 @@ def _kinds(frame: pd.DataFrame) -> dict[str, str]:
         kinds[str(name)] = ("boolean" if pd.api.types.is_bool_dtype(dtype) else
                             "integer" if pd.api.types.is_integer_dtype(dtype) else
                             "float" if pd.api.types.is_float_dtype(dtype) else
-                            "string" if pd.api.types.is_string_dtype(dtype) or dtype == object  # noqa: E721
-                            else "other")
+                            _object_kind(frame[name]) if dtype == object else  # noqa: E721
+                            "string" if pd.api.types.is_string_dtype(dtype) else str(dtype))
     return kinds
+
+
+def _object_kind(column: pd.Series) -> str:
+    """An object column holds text, unless its values are lists or mappings (Parquet's nested
+    types), which no label or group can be."""
+    first = column.dropna()
+    first = first.iloc[0] if len(first) else None
+    if isinstance(first, (list, tuple, np.ndarray)):
+        return "list"
+    if isinstance(first, dict):
+        return "struct"
+    return "string"
 
 
 def _labels(column: pd.Series) -> np.ndarray:

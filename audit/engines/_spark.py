@@ -30,7 +30,7 @@ def spark_kind(data_type) -> str:
         return "boolean"
     if name in ("string", "varchar", "char"):
         return "string"
-    return "other"
+    return data_type.simpleString()  # refused by check_schemas, named as Spark names it
 
 
 def require_spark() -> None:

@@ -27,7 +27,9 @@ from nnaudit.fairness._verdicts import (CRITERIA, CRITERION_TERMS, METRIC_TERMS,
                                         VERDICT_TEMPLATES, Criterion)
 from nnaudit.stats import percentile_interval, proportion_interval, stratified_bootstrap
 
-__all__ = ["fairness_audit", "fairness_audit_counts", "run", "CellCounts", "ScoreHistogram",
+from nnaudit.fairness._figures import extreme_groups
+
+__all__ = ["extreme_groups", "fairness_audit", "fairness_audit_counts", "run", "CellCounts", "ScoreHistogram",
            "SCORE_BINS", "TABLES", "count_rows", "subgroup_table", "proportion_interval",
            "stratified_bootstrap", "percentile_interval", "natural_order", "positive_index",
            "prepare", "count_cells", "grouping", "BINARY", "CORRECTNESS", "binary_codes",

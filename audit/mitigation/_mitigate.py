@@ -22,7 +22,7 @@ from nnaudit.mitigation._result import Evaluation, mitigation_result
 from nnaudit.mitigation._schemas import TABLES
 from nnaudit.mitigation._thresholds import check_constraint
 from nnaudit.pipeline import RunInterrupted
-from nnaudit.store import Run, RunWriter
+from nnaudit.store import Run, RunWriter, check_writable_folder
 
 
 def mitigate(run: Run | Path | str, method: str = "threshold", *, constraint: str | None = None,
@@ -70,6 +70,7 @@ def mitigate(run: Run | Path | str, method: str = "threshold", *, constraint: st
     if base.kind != BLACKBOX and predictions is not None:
         raise UserInputError(f"--predictions is for black-box runs; run {base.run.name} was "
                              "trained by nnaudit and is mitigated on its own data and model.")
+    check_writable_folder(Path(base.config.out))  # a read-only --out, before any training
     # The remedy's trainings and audits on the base run's threads ([compute] cpu_threads).
     with cpu_threads(base.config.compute.cpu_threads, run_device(base.config)):
         try:  # Ctrl-C before the first run directory exists leaves nothing behind

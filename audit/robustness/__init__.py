@@ -18,6 +18,7 @@ _PUBLIC = {
     "robustness_audit": "nnaudit.robustness._audit",
     "run": "nnaudit.robustness._audit",  # the entry point the pipeline calls (nnaudit.audits)
     "CORRUPTIONS": "nnaudit.robustness._corruptions",
+    "MAX_SEVERITY": "nnaudit.robustness._corruptions",
     "ATTACKS": "nnaudit.robustness._attacks",
     "corrupt": "nnaudit.robustness._corruptions",
     "TABLES": "nnaudit.robustness._schemas",

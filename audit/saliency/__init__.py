@@ -18,6 +18,8 @@ _PUBLIC = {
     "run": "nnaudit.saliency._audit",  # the entry point the pipeline calls (nnaudit.audits)
     "AttributionMethod": "nnaudit.saliency._methods",
     "Budget": "nnaudit.saliency._methods",
+    "image_methods": "nnaudit.saliency._methods",
+    "tabular_methods": "nnaudit.saliency._methods",
     "SIMILARITY_THRESHOLD": "nnaudit.saliency._sanity",
     "TABLES": "nnaudit.saliency._schemas",
 }

@@ -26,14 +26,14 @@ audits, the store, the pipeline or the renderers.
 
 from nnaudit.config import TrainConfig
 from nnaudit.train._augment import augment_images
-from nnaudit.train._checkpoint import check_checkpoint
+from nnaudit.train._checkpoint import SPEED_ONLY, check_checkpoint
 from nnaudit.train._device import cpu_threads, resolve_device, seed_everything
 from nnaudit.train._loop import HISTORY_COLUMNS, TrainingDiverged, TrainResult, train_model
 from nnaudit.train._many import ManyResult, has_batch_norm, train_many
 from nnaudit.train._optim import lr_factor, make_optimizer
 from nnaudit.train._predict import predict_proba
 
-__all__ = ["TrainConfig", "TrainResult", "TrainingDiverged", "train_model", "predict_proba",
+__all__ = ["SPEED_ONLY", "TrainConfig", "TrainResult", "TrainingDiverged", "train_model", "predict_proba",
            "train_many", "ManyResult", "has_batch_norm", "resolve_device", "cpu_threads",
            "seed_everything",
            "augment_images", "make_optimizer", "lr_factor", "check_checkpoint", "HISTORY_COLUMNS"]

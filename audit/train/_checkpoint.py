@@ -11,10 +11,12 @@ from torch import nn
 
 from nnaudit.config import TrainConfig
 from nnaudit.errors import UserInputError
-from nnaudit.atomic import atomic_write
+from nnaudit.atomic import atomic_torch_save
 
 # Settings that change speed, not results: a checkpoint may be resumed with other values.
-_SPEED_ONLY = {"amp", "channels_last", "compile", "cuda_graphs"}
+SPEED_ONLY = {"amp", "channels_last", "compile", "cuda_graphs"}
+_STATE_KEYS = ("epoch", "history", "best", "stopped_early", "model", "optimizer", "scheduler",
+               "rng")
 
 
 def copy_state(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -34,7 +36,9 @@ def save_checkpoint(path: Path, config: TrainConfig, epoch: int, rows: list[dict
                 "augment": augment_rng.get_state(),
                 "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None},
     }
-    atomic_write(path, lambda tmp: torch.save(state, tmp))
+    # through a Python file object: a full disk is an OSError (ENOSPC) said in one sentence,
+    # not torch's own "enforce fail at inline_container.cc"
+    atomic_torch_save(path, state)
 
 
 def check_checkpoint(path: Path, config: TrainConfig,
@@ -44,9 +48,13 @@ def check_checkpoint(path: Path, config: TrainConfig,
         state = torch.load(path, map_location=device, weights_only=True)
     except Exception as exc:  # truncated or foreign file: say which one, never suggest unpickling
         raise UserInputError(f"checkpoint {path} cannot be read ({exc.__class__.__name__}).") from None
+    if not isinstance(state, dict) or not isinstance(state.get("config"), dict) \
+            or not all(key in state for key in _STATE_KEYS):
+        raise UserInputError(f"checkpoint {path} is not an nnaudit training checkpoint (a "
+                             "plain state_dict or another program's file); it cannot be resumed.")
     saved = state["config"]
     for f in fields(config):
-        if f.name not in _SPEED_ONLY and saved.get(f.name) != getattr(config, f.name):
+        if f.name not in SPEED_ONLY and saved.get(f.name) != getattr(config, f.name):
             raise UserInputError(
                 f"checkpoint {path} was written with {f.name}={saved.get(f.name)!r}, not "
                 f"{getattr(config, f.name)!r}; resume with the same training settings.")

@@ -65,7 +65,7 @@ def test_a_bad_input_met_half_way_fails_the_run_with_its_sentence(cli, monkeypat
     ("train.lr=inf", "train.lr must be a positive finite number"),
     ("train.weight_decay=nan", "train.weight_decay must be a finite number"),
     ("seed=-1", "seed must be an integer between 0 and 4294967295"),
-    ("fairness.n_boot=0", "fairness.n_boot must be at least 100"),
+    ("fairness.n_boot=0", "fairness.n_boot must be between 100"),
     ("fairness.min_group_size=-1", "fairness.min_group_size must be at least 1"),
 ])
 def test_values_that_cannot_work_are_refused_before_any_run(cli, tmp_path, setting, sentence):
