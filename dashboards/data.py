@@ -129,16 +129,29 @@ def course_tables(run_dir: str, mtime: float, lang: str) -> dict:
 
 
 def audit_figures(run: Run, audit: str) -> dict[str, Path]:
-    """Figure name -> PNG path, only existing files inside the run directory."""
+    """Figure name -> PNG path, only image files inside the run directory (a manifest entry
+    naming a text file or a folder is skipped, not handed to Streamlit, whose image reader
+    would show a traceback with server paths)."""
     figures = {}
     for name, rel in run.audits.get(audit, {}).get("figures", {}).items():
         try:
             path = run.file(rel)
         except (UserInputError, OSError):  # outside the run, or unresolvable
             continue
-        if path.exists():
+        if path.is_file() and _is_image(path):
             figures[name] = path
     return figures
+
+
+def _is_image(path: Path) -> bool:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return False
+    return True
 
 
 def findings(run: Run, audit: str) -> list[Finding]:

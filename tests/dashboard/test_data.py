@@ -40,9 +40,12 @@ def test_a_figure_pointing_outside_its_run_is_skipped(runs_dir):
     figures = manifest["audits"]["saliency"].setdefault("figures", {})
     figures["stolen"] = "../../secret.png"
     figures["gone"] = "figures/absent.png"
+    (runs_dir / RUN_A / "notes.txt").write_text("not an image")
+    figures["text"] = "notes.txt"
+    figures["folder"] = "."
     manifest_file.write_text(json.dumps(manifest))
     shown = data.audit_figures(Run(runs_dir / RUN_A), "saliency")
-    assert "stolen" not in shown and "gone" not in shown
+    assert not {"stolen", "gone", "text", "folder"} & set(shown)
     assert "cascade" in shown
 
 
