@@ -1,6 +1,7 @@
 """`nnaudit run` end to end: the default job, resume after Ctrl-C, and the injected bias."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -47,8 +48,10 @@ def test_default_run_from_the_command_line(tmp_path):
             > memorization.epochs_to_target["true labels"])
     assert memorization.test_acc["random labels"] < 0.2
 
-    # The energy total is printed next to the accuracy.
-    assert "kWh" in proc.stdout
+    # The energy total is printed next to the accuracy, in the unit that reads best (never
+    # E-notation): "energy 1.35 Wh, 75.7 mg CO2eq".
+    assert re.search(r"energy (< )?[0-9.,]+ (kWh|Wh|mWh), (< )?[0-9.,]+ (kg|g|mg) CO2eq",
+                     proc.stdout)
 
 
 def test_balanced_control_claims_no_tone_disparity(tmp_path):
