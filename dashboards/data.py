@@ -10,6 +10,7 @@ read again while the other 99 come from the cache.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,14 @@ def audit_figures(run: Run, audit: str) -> dict[str, Path]:
 
 
 def _is_image(path: Path) -> bool:
+    stat = path.stat()
+    return _readable_image(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4096)
+def _readable_image(path: str, _mtime_ns: int, _size: int) -> bool:
+    """Opened once per file version, not on every Streamlit rerun (the key holds the
+    modification time and size, so a replaced figure is checked again)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
